@@ -1,0 +1,261 @@
+//! `streak-repair plan`: the job. Evidence in, repair manifest, decision log and
+//! run metadata out, each written atomically.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Context as _;
+use jiff::Timestamp;
+
+use crate::calendar;
+use crate::evidence::{self, Matcher};
+use crate::gather::{self, Gathered};
+use crate::incident::{self, Incident};
+use crate::localday::{Tzdb, TzdbChoice};
+use crate::output::run::{Counts, IncidentInfo, Inputs, RunInfo, Tool, TzdbInfo};
+use crate::output::{self, ExtraFormat};
+use crate::plan::{self, Context, LearnerPlan, Verdict};
+use crate::progress::Bar;
+use crate::source::{self, local::digest_file};
+
+/// Plan streak repairs for an incident.
+///
+/// Reads the access logs, keeps the incident's evidence, resolves each learner's
+/// zone (learners file, then the latest valid tz parameter, then default_tz), maps
+/// evidence to local days and applies the gap-fill rules. Writes DIR/manifest.jsonl
+/// (one line per action), DIR/decisions.jsonl (one line per learner and affected
+/// day) and DIR/run.json (inputs, tz data, counts), each atomically. Re-running on
+/// the same inputs gives byte-identical manifest and decisions; applying the
+/// manifest and re-running plans nothing.
+///
+/// Memory grows with the evidence and the affected learners' calendars, not with
+/// the size of the logs.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The incident file (TOML): id, windows, evidence rules.
+    #[arg(long)]
+    incident: PathBuf,
+    /// Log files or directories (recursive); plain or gzip, detected by content.
+    #[arg(long, required = true, num_args = 1..)]
+    logs: Vec<PathBuf>,
+    /// Learner zones: .csv, .jsonl or .parquet with learner_id, tz.
+    #[arg(long)]
+    learners: PathBuf,
+    /// Learner calendars: .csv, .jsonl or .parquet with learner_id, date, kind.
+    #[arg(long)]
+    calendars: PathBuf,
+    /// The run's "now", RFC 3339 (default: the incident's as_of, else now).
+    #[arg(long, value_parser = parse_as_of)]
+    as_of: Option<Timestamp>,
+    /// Output directory (created if missing).
+    #[arg(long)]
+    out: PathBuf,
+    /// Also write the manifest as CSV or Parquet (repeatable).
+    #[arg(long, value_enum)]
+    format: Vec<ExtraFormat>,
+    /// Time-zone data: bundled, system, or a zoneinfo directory of TZif files.
+    #[arg(long, default_value = "bundled", value_parser = clap::value_parser!(TzdbChoice))]
+    tzdb: TzdbChoice,
+    /// Worker threads (default: one per core). Output does not depend on it.
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+fn parse_as_of(s: &str) -> Result<Timestamp, String> {
+    incident::parse_instant(s)
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let started = Instant::now();
+    super::threads(args.threads)?;
+    let incident = Incident::load(&args.incident)?;
+    let tzdb = Tzdb::open(&args.tzdb)?;
+    let default_tz = checked_default_tz(&incident, &tzdb, &args.incident)?;
+    let (as_of, as_of_source) = match (args.as_of, incident.as_of) {
+        (Some(t), _) => (t, "cli"),
+        (None, Some(t)) => (t, "incident"),
+        (None, None) => (Timestamp::now(), "now"),
+    };
+    let inputs = source::expand(&args.logs)?;
+    let bar = Bar::new();
+    let mut gathered = gather::gather(&inputs, &Matcher::new(&incident), &bar)?;
+    bar.finish();
+    let duplicates = evidence::dedupe(&mut gathered.evidence);
+    super::warn_rejections(
+        &inputs,
+        &gathered.rejections,
+        gathered.counts.rejected.values().sum(),
+    );
+
+    let wanted: HashSet<u64> = gathered.evidence.iter().map(|e| e.learner_id).collect();
+    let keep = |id: u64| wanted.contains(&id);
+    let learners = calendar::read_learners(&args.learners, &keep)?;
+    let calendars = calendar::read_calendars(&args.calendars, &keep)?;
+    let ctx = Context {
+        tzdb: &tzdb,
+        learners: &learners,
+        calendars: &calendars,
+        default_tz: default_tz.as_deref(),
+        as_of: as_of.as_second(),
+    };
+    let (plans, invalid_zones) = plan::plan(&gathered.evidence, &ctx);
+
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("{}: cannot create the output directory", args.out.display()))?;
+    let manifest = output::manifest_rows(&plans, &incident.id);
+    let decisions = output::decision_rows(&plans);
+    let mut manifest_bytes = Vec::new();
+    output::jsonl().write(&manifest, &mut manifest_bytes)?;
+    let mut decision_bytes = Vec::new();
+    output::write_jsonl(&decisions, &mut decision_bytes)?;
+    for format in &args.format {
+        let format = format.format();
+        output::commit(&args.out, format.file_name(), |w| format.write(&manifest, w))?;
+    }
+    output::commit(&args.out, "manifest.jsonl", |w| Ok(w.write_all(&manifest_bytes)?))?;
+    output::commit(
+        &args.out,
+        "decisions.jsonl",
+        |w| Ok(w.write_all(&decision_bytes)?),
+    )?;
+
+    let mut counts = counts(&gathered, duplicates, &plans);
+    counts.invalid_zones = invalid_zones;
+    counts.learners_file_rows = learners.rows;
+    counts.learners_file_repeated_rows = learners.repeated_rows;
+    counts.calendar_rows = calendars.rows;
+    counts.decisions = decisions.len() as u64;
+    let info = RunInfo {
+        tool: Tool {
+            name: env!("CARGO_PKG_NAME"),
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        incident: IncidentInfo {
+            id: incident.id.clone(),
+            path: args.incident.display().to_string(),
+            windows: incident
+                .windows
+                .iter()
+                .map(|w| [output::instant(w.start), output::instant(w.end)])
+                .collect(),
+        },
+        as_of: output::instant(as_of.as_second()),
+        as_of_source,
+        tzdb: TzdbInfo {
+            source: tzdb.source().to_string(),
+            path: tzdb.path().map(|p| p.display().to_string()),
+            version: tzdb.version().map(str::to_string),
+        },
+        inputs: Inputs {
+            logs: gathered.digests,
+            learners: digest_file(&args.learners)?,
+            calendars: digest_file(&args.calendars)?,
+        },
+        counts,
+        manifest_sha256: sha256(&manifest_bytes),
+        decisions_sha256: sha256(&decision_bytes),
+        threads: rayon::current_num_threads(),
+        wall_seconds: (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
+    };
+    output::commit(&args.out, "run.json", |w| {
+        serde_json::to_writer_pretty(&mut *w, &info)?;
+        Ok(w.write_all(b"\n")?)
+    })?;
+    summary(&info, &args.out);
+    Ok(())
+}
+
+/// An invalid default_tz is a usage error, named with its file and key.
+fn checked_default_tz(incident: &Incident, tzdb: &Tzdb, path: &Path) -> anyhow::Result<Option<String>> {
+    match &incident.evidence.default_tz {
+        Some(name) if tzdb.zone(name).is_none() => anyhow::bail!(
+            "{}: `evidence.default_tz` {name:?} is not a zone in the {} tz database",
+            path.display(),
+            tzdb.source()
+        ),
+        other => Ok(other.clone()),
+    }
+}
+
+fn counts(g: &Gathered, duplicates: u64, plans: &[LearnerPlan]) -> Counts {
+    let mut c = Counts {
+        lines_read: g.counts.lines,
+        evidence_records: g.counts.evidence - duplicates,
+        duplicate_records: duplicates,
+        not_evidence: g.counts.not_evidence.values().sum(),
+        learners: plans.len() as u64,
+        ..Counts::default()
+    };
+    for (why, n) in &g.counts.not_evidence {
+        c.not_evidence_by_reason.insert(why.reason(), *n);
+    }
+    for (why, n) in &g.counts.rejected {
+        c.rejected.insert(why.reason(), *n);
+    }
+    for plan in plans {
+        match &plan.verdict {
+            Verdict::Skipped { reason, .. } => *c.learners_skipped.entry(reason.name()).or_default() += 1,
+            Verdict::Planned { days, .. } => {
+                for day in days {
+                    *c.outcomes.entry(day.outcome.name()).or_default() += 1;
+                    if let Some(action) = day.outcome.action() {
+                        *c.actions.entry(action).or_default() += 1;
+                    }
+                }
+            }
+        }
+    }
+    c
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    source::local::hex(&sha2::Sha256::digest(bytes))
+}
+
+/// A short summary on stderr; the data went to files.
+fn summary(info: &RunInfo, out: &Path) {
+    let c = &info.counts;
+    let list = |m: &std::collections::BTreeMap<&str, u64>| {
+        if m.is_empty() {
+            return "none".to_string();
+        }
+        m.iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let rejected: u64 = c.rejected.values().sum();
+    let skipped: u64 = c.learners_skipped.values().sum();
+    let actions: u64 = c.actions.values().sum();
+    eprintln!(
+        "streak-repair plan: {} as of {} (tz data: {} {})",
+        info.incident.id,
+        info.as_of,
+        info.tzdb.source,
+        info.tzdb.version.as_deref().unwrap_or("unknown version")
+    );
+    eprintln!(
+        "  lines     {} read: {} evidence, {} duplicate, {} not evidence, {} rejected ({})",
+        c.lines_read,
+        c.evidence_records,
+        c.duplicate_records,
+        c.not_evidence,
+        rejected,
+        list(&c.rejected)
+    );
+    eprintln!(
+        "  learners  {} with evidence, {} skipped ({})",
+        c.learners,
+        skipped,
+        list(&c.learners_skipped)
+    );
+    eprintln!("  outcomes  {}", list(&c.outcomes));
+    eprintln!(
+        "  actions   {actions} ({}) -> {}",
+        list(&c.actions),
+        out.join("manifest.jsonl").display()
+    );
+    eprintln!("  time      {:.2} s", info.wall_seconds);
+}

@@ -1,0 +1,120 @@
+//! `streak-repair scan`: evidence records (or, with `--all`, every parsed record and
+//! every rejected line) as JSON Lines on stdout, for debugging and piping.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use serde::Serialize;
+
+use crate::evidence::{self, Matcher};
+use crate::gather;
+use crate::incident::Incident;
+use crate::logs;
+use crate::scan::Block;
+use crate::source::{self, Input};
+
+/// Print evidence records as JSON Lines.
+///
+/// Without --all: the incident's evidence records, de-duplicated by request id and
+/// sorted by learner, time and request id, one object per line with learner_id,
+/// time, request_id, key, http_status and tz_param. With --all: every log record
+/// with every field, in file and line order, and each rejected line as
+/// {"rejected": reason, "file", "line"}. The evidence view holds all evidence in
+/// memory to de-duplicate it; --all streams.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The incident file (TOML); required unless --all.
+    #[arg(long, required_unless_present = "all")]
+    incident: Option<PathBuf>,
+    /// Log files or directories (recursive); plain or gzip.
+    #[arg(long, required = true, num_args = 1..)]
+    logs: Vec<PathBuf>,
+    /// Print every parsed record and every rejected line instead of evidence.
+    #[arg(long)]
+    all: bool,
+    /// Worker threads (default: one per core).
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+#[derive(Serialize)]
+struct EvidenceLine<'a> {
+    learner_id: u64,
+    time: String,
+    request_id: &'a str,
+    key: &'a str,
+    http_status: u16,
+    tz_param: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct RejectedLine<'a> {
+    rejected: &'static str,
+    file: &'a str,
+    line: u64,
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    super::threads(args.threads)?;
+    let inputs = source::expand(&args.logs)?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
+    match &args.incident {
+        Some(path) if !args.all => print_evidence(&Incident::load(path)?, &inputs, &mut out)?,
+        _ => print_all(&inputs, &mut out)?,
+    }
+    out.flush().context("cannot write to stdout")?;
+    Ok(())
+}
+
+fn print_evidence(incident: &Incident, inputs: &[Input], out: &mut dyn Write) -> anyhow::Result<()> {
+    let mut g = gather::gather(inputs, &Matcher::new(incident), &())?;
+    evidence::dedupe(&mut g.evidence);
+    super::warn_rejections(inputs, &g.rejections, g.counts.rejected.values().sum());
+    for e in &g.evidence {
+        let line = EvidenceLine {
+            learner_id: e.learner_id,
+            time: crate::output::instant(e.time),
+            request_id: &e.request_id,
+            key: &e.key,
+            http_status: e.http_status,
+            tz_param: e.tz_param.as_deref(),
+        };
+        serde_json::to_writer(&mut *out, &line)?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+fn print_all(inputs: &[Input], out: &mut dyn Write) -> anyhow::Result<()> {
+    let names: Vec<String> = inputs.iter().map(|i| i.path.display().to_string()).collect();
+    crate::scan::run(
+        inputs,
+        &(),
+        |block: &Block| render_block(block, &names[block.input]),
+        |bytes: Vec<u8>| out.write_all(&bytes).context("cannot write to stdout"),
+    )?;
+    Ok(())
+}
+
+/// One block as JSON Lines.
+fn render_block(block: &Block, file: &str) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(block.data.len() * 2);
+    for (line, text) in block.lines() {
+        // Writing JSON into a Vec cannot fail.
+        let _ = match logs::parse(text) {
+            Ok(record) => serde_json::to_writer(&mut bytes, &record),
+            Err(reason) => serde_json::to_writer(
+                &mut bytes,
+                &RejectedLine {
+                    rejected: reason.reason(),
+                    file,
+                    line,
+                },
+            ),
+        };
+        bytes.push(b'\n');
+    }
+    bytes
+}

@@ -1,0 +1,300 @@
+//! Which log records are evidence (SPEC §2), and de-duplication by request id.
+//!
+//! A record is evidence when its bucket, operation, decoded key prefix, status, time
+//! and learner parameter all match the incident. This module decides that for one
+//! record and removes repeated deliveries; it knows nothing of zones or rules.
+
+use crate::incident::{EvidenceSpec, Incident, Window};
+use crate::logs::Record;
+use crate::query;
+
+/// One BRB fetch that proves a learner was shown the maintenance page.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Evidence {
+    pub learner_id: u64,
+    /// Unix seconds, UTC.
+    pub time: i64,
+    pub request_id: Box<str>,
+    /// The object key as logged (still URL-encoded).
+    pub key: Box<str>,
+    pub http_status: u16,
+    /// The decoded time-zone parameter, if the fetch carried a non-empty one.
+    pub tz_param: Option<Box<str>>,
+}
+
+/// Why a well-formed record is not evidence; the first failing test names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum NotEvidence {
+    OtherBucket,
+    OtherOperation,
+    OtherKey,
+    OtherStatus,
+    OutsideWindow,
+    NoLearnerId,
+    NoRequestId,
+}
+
+impl NotEvidence {
+    pub fn reason(self) -> &'static str {
+        match self {
+            NotEvidence::OtherBucket => "other_bucket",
+            NotEvidence::OtherOperation => "other_operation",
+            NotEvidence::OtherKey => "other_key",
+            NotEvidence::OtherStatus => "other_status",
+            NotEvidence::OutsideWindow => "outside_window",
+            NotEvidence::NoLearnerId => "no_learner_id",
+            NotEvidence::NoRequestId => "no_request_id",
+        }
+    }
+}
+
+/// The incident's evidence test, prepared once for the hot loop.
+pub struct Matcher {
+    bucket: Option<Box<[u8]>>,
+    operations: Vec<Box<[u8]>>,
+    key_prefix: Box<[u8]>,
+    statuses: Vec<u16>,
+    windows: Vec<Window>,
+    learner_param: Box<[u8]>,
+    tz_param: Box<[u8]>,
+}
+
+impl Matcher {
+    pub fn new(incident: &Incident) -> Matcher {
+        let spec: &EvidenceSpec = &incident.evidence;
+        let bytes = |s: &str| s.as_bytes().into();
+        Matcher {
+            bucket: spec.bucket.as_deref().map(bytes),
+            operations: spec.operations.iter().map(|s| bytes(s)).collect(),
+            key_prefix: bytes(&spec.key_prefix),
+            statuses: spec.statuses.clone(),
+            windows: incident.windows.clone(),
+            learner_param: bytes(&spec.learner_param),
+            tz_param: bytes(&spec.tz_param),
+        }
+    }
+
+    /// Evidence from one record, or the first reason it is not.
+    pub fn classify(&self, rec: &Record<'_>) -> Result<Evidence, NotEvidence> {
+        if let Some(bucket) = &self.bucket {
+            if rec.bucket() != Some(&bucket[..]) {
+                return Err(NotEvidence::OtherBucket);
+            }
+        }
+        let operation = rec.operation().ok_or(NotEvidence::OtherOperation)?;
+        if !self.operations.iter().any(|op| &op[..] == operation) {
+            return Err(NotEvidence::OtherOperation);
+        }
+        let key = rec.key().ok_or(NotEvidence::OtherKey)?;
+        if !query::decode(key).starts_with(&self.key_prefix) {
+            return Err(NotEvidence::OtherKey);
+        }
+        let status = rec.http_status().ok_or(NotEvidence::OtherStatus)?;
+        if !self.statuses.contains(&status) {
+            return Err(NotEvidence::OtherStatus);
+        }
+        let time = rec.time();
+        if !self.windows.iter().any(|w| w.contains(time)) {
+            return Err(NotEvidence::OutsideWindow);
+        }
+        let q = rec.query().ok_or(NotEvidence::NoLearnerId)?;
+        let learner_id = query::param(q, &self.learner_param)
+            .and_then(|v| query::learner_id(&v))
+            .ok_or(NotEvidence::NoLearnerId)?;
+        let request_id = rec.request_id().ok_or(NotEvidence::NoRequestId)?;
+        let tz_param = query::param(q, &self.tz_param)
+            .filter(|v| !v.is_empty())
+            .map(|v| text(&v));
+        Ok(Evidence {
+            learner_id,
+            time,
+            request_id: text(request_id),
+            key: text(key),
+            http_status: status,
+            tz_param,
+        })
+    }
+}
+
+fn text(bytes: &[u8]) -> Box<str> {
+    String::from_utf8_lossy(bytes).into()
+}
+
+/// Keeps one record per request id and sorts by learner, time, request id.
+/// Returns how many repeats were removed. Which copy survives does not depend on
+/// input order: the smallest by the full record.
+pub fn dedupe(records: &mut Vec<Evidence>) -> u64 {
+    use rayon::slice::ParallelSliceMut;
+    records.par_sort_unstable_by(|a, b| a.request_id.cmp(&b.request_id).then_with(|| a.cmp(b)));
+    let before = records.len();
+    records.dedup_by(|later, kept| later.request_id == kept.request_id);
+    records.par_sort_unstable();
+    (before - records.len()) as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::logs::parse;
+
+    const INCIDENT: &str = r#"
+id = "t"
+[window]
+start = "2026-11-20T13:00:00Z"
+end = "2026-11-20T16:30:00Z"
+[evidence]
+bucket = "duo-brb"
+key_prefix = "brb/"
+"#;
+
+    fn line(bucket: &str, time: &str, op: &str, key: &str, query: &str, status: &str) -> String {
+        format!(
+            "owner {bucket} [{time}] 192.0.2.3 - REQ1 {op} {key} \"GET /{key}?{query} HTTP/1.1\" \
+             {status} - 2 2 12 11 \"-\" \"ua\" - hostid SigV4 ECDHE AuthHeader host TLSv1.3 - -"
+        )
+    }
+
+    fn classify(l: &str) -> Result<Evidence, NotEvidence> {
+        let inc = Incident::parse(INCIDENT, "t").unwrap();
+        Matcher::new(&inc).classify(&parse(l.as_bytes()).unwrap())
+    }
+
+    const T: &str = "20/Nov/2026:13:05:00 +0000";
+    const GET: &str = "REST.GET.OBJECT";
+
+    #[test]
+    fn a_brb_fetch_is_evidence_with_decoded_zone() {
+        let e = classify(&line(
+            "duo-brb",
+            T,
+            GET,
+            "brb/c.json",
+            "learner_id=42&tz=Etc%2FGMT%2B12",
+            "304",
+        ))
+        .unwrap();
+        assert_eq!(e.learner_id, 42);
+        assert_eq!(e.time, 1_795_179_900);
+        assert_eq!(&*e.request_id, "REQ1");
+        assert_eq!(e.http_status, 304);
+        assert_eq!(e.tz_param.as_deref(), Some("Etc/GMT+12"));
+    }
+
+    #[test]
+    fn each_test_names_its_reason() {
+        let cases = [
+            (
+                line("other", T, GET, "brb/c", "learner_id=1", "200"),
+                NotEvidence::OtherBucket,
+            ),
+            (
+                line("duo-brb", T, "REST.PUT.OBJECT", "brb/c", "learner_id=1", "200"),
+                NotEvidence::OtherOperation,
+            ),
+            (
+                line("duo-brb", T, GET, "assets/c", "learner_id=1", "200"),
+                NotEvidence::OtherKey,
+            ),
+            (
+                line("duo-brb", T, GET, "brb/c", "learner_id=1", "404"),
+                NotEvidence::OtherStatus,
+            ),
+            (
+                line(
+                    "duo-brb",
+                    "20/Nov/2026:16:30:00 +0000",
+                    GET,
+                    "brb/c",
+                    "learner_id=1",
+                    "200",
+                ),
+                NotEvidence::OutsideWindow,
+            ),
+            (
+                line(
+                    "duo-brb",
+                    "20/Nov/2026:12:59:59 +0000",
+                    GET,
+                    "brb/c",
+                    "learner_id=1",
+                    "200",
+                ),
+                NotEvidence::OutsideWindow,
+            ),
+            (
+                line("duo-brb", T, GET, "brb/c", "learner_id=abc", "200"),
+                NotEvidence::NoLearnerId,
+            ),
+            (
+                line("duo-brb", T, GET, "brb/c", "tz=UTC", "200"),
+                NotEvidence::NoLearnerId,
+            ),
+        ];
+        for (l, want) in cases {
+            assert_eq!(classify(&l).unwrap_err(), want, "{l}");
+        }
+    }
+
+    #[test]
+    fn window_start_is_inside_and_offsets_apply() {
+        assert!(classify(&line(
+            "duo-brb",
+            "20/Nov/2026:13:00:00 +0000",
+            GET,
+            "brb/c",
+            "learner_id=1",
+            "200"
+        ))
+        .is_ok());
+        // 08:00 at -0500 is 13:00Z.
+        assert!(classify(&line(
+            "duo-brb",
+            "20/Nov/2026:08:00:00 -0500",
+            GET,
+            "brb/c",
+            "learner_id=1",
+            "200"
+        ))
+        .is_ok());
+    }
+
+    #[test]
+    fn key_prefix_matches_the_decoded_key() {
+        assert!(classify(&line("duo-brb", T, GET, "brb%2Fc.json", "learner_id=1", "200")).is_ok());
+    }
+
+    #[test]
+    fn empty_tz_param_is_absent() {
+        let e = classify(&line("duo-brb", T, GET, "brb/c", "learner_id=1&tz=", "200")).unwrap();
+        assert_eq!(e.tz_param, None);
+    }
+
+    fn ev(learner_id: u64, time: i64, request_id: &str) -> Evidence {
+        Evidence {
+            learner_id,
+            time,
+            request_id: request_id.into(),
+            key: "brb/c".into(),
+            http_status: 200,
+            tz_param: None,
+        }
+    }
+
+    #[test]
+    fn dedupe_keeps_one_per_request_id_whatever_the_order() {
+        let a = vec![
+            ev(2, 10, "B"),
+            ev(1, 5, "A"),
+            ev(2, 10, "B"),
+            ev(1, 7, "A"),
+            ev(3, 1, "C"),
+        ];
+        let mut b = a.clone();
+        b.reverse();
+        let mut a = a;
+        assert_eq!(dedupe(&mut a), 2);
+        assert_eq!(dedupe(&mut b), 2);
+        assert_eq!(a, b);
+        assert_eq!(a, vec![ev(1, 5, "A"), ev(2, 10, "B"), ev(3, 1, "C")]);
+    }
+}

@@ -1,0 +1,347 @@
+//! The incident file (SPEC §2): parsing, validation and every default in one place.
+//!
+//! This module turns TOML into a validated [`Incident`]. It does not know about log
+//! lines or time zones beyond checking that the values are well formed; `default_tz`
+//! is checked against the tz database by the caller, which owns that database.
+
+use std::path::Path;
+
+use jiff::Timestamp;
+use serde::Deserialize;
+
+/// Windows must lie in these years: it keeps every local-date neighbour inside the
+/// calendar range and catches a mistyped year early.
+const YEARS: std::ops::RangeInclusive<i16> = 1970..=2200;
+
+/// A validated incident.
+#[derive(Debug, Clone)]
+pub struct Incident {
+    pub id: String,
+    pub as_of: Option<Timestamp>,
+    pub windows: Vec<Window>,
+    pub evidence: EvidenceSpec,
+}
+
+/// A half-open interval `[start, end)` in unix seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub start: i64,
+    pub end: i64,
+}
+
+impl Window {
+    pub fn contains(&self, t: i64) -> bool {
+        self.start <= t && t < self.end
+    }
+}
+
+/// What makes a log record evidence, with SPEC defaults applied.
+#[derive(Debug, Clone)]
+pub struct EvidenceSpec {
+    pub bucket: Option<String>,
+    pub key_prefix: String,
+    pub operations: Vec<String>,
+    pub statuses: Vec<u16>,
+    pub learner_param: String,
+    pub tz_param: String,
+    /// `None` when the file gives `""` or nothing: learners without a zone are skipped.
+    pub default_tz: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IncidentError {
+    #[error("{path}: cannot read the incident file: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("{path}: {message}")]
+    Toml { path: String, message: String },
+    #[error("{path}: `{key}` {message}")]
+    Invalid {
+        path: String,
+        key: String,
+        message: String,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIncident {
+    id: String,
+    as_of: Option<String>,
+    window: OneOrMany,
+    evidence: RawEvidence,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(RawWindow),
+    Many(Vec<RawWindow>),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWindow {
+    start: String,
+    end: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEvidence {
+    bucket: Option<String>,
+    key_prefix: String,
+    #[serde(default = "default_operations")]
+    operations: Vec<String>,
+    #[serde(default = "default_statuses")]
+    statuses: Vec<u16>,
+    #[serde(default = "default_learner_param")]
+    learner_param: String,
+    #[serde(default = "default_tz_param")]
+    tz_param: String,
+    #[serde(default)]
+    default_tz: String,
+}
+
+fn default_operations() -> Vec<String> {
+    vec!["REST.GET.OBJECT".into(), "REST.HEAD.OBJECT".into()]
+}
+fn default_statuses() -> Vec<u16> {
+    vec![200, 206, 304]
+}
+fn default_learner_param() -> String {
+    "learner_id".into()
+}
+fn default_tz_param() -> String {
+    "tz".into()
+}
+
+impl Incident {
+    /// Reads and validates an incident file.
+    pub fn load(path: &Path) -> Result<Incident, IncidentError> {
+        let text = std::fs::read_to_string(path).map_err(|source| IncidentError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Incident::parse(&text, &path.display().to_string())
+    }
+
+    /// Parses incident TOML; `path` only labels errors.
+    pub fn parse(text: &str, path: &str) -> Result<Incident, IncidentError> {
+        let raw: RawIncident = toml::from_str(text).map_err(|e| IncidentError::Toml {
+            path: path.to_string(),
+            message: one_line(&e.to_string()),
+        })?;
+        let invalid = |key: &str, message: String| IncidentError::Invalid {
+            path: path.to_string(),
+            key: key.to_string(),
+            message,
+        };
+        if raw.id.is_empty()
+            || !raw
+                .id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        {
+            return Err(invalid(
+                "id",
+                format!("{:?} must be non-empty and use only A-Z a-z 0-9 . _ -", raw.id),
+            ));
+        }
+        let as_of = match &raw.as_of {
+            Some(s) => Some(parse_instant(s).map_err(|m| invalid("as_of", m))?),
+            None => None,
+        };
+        let raw_windows = match raw.window {
+            OneOrMany::One(w) => vec![w],
+            OneOrMany::Many(ws) => ws,
+        };
+        if raw_windows.is_empty() {
+            return Err(invalid("window", "needs at least one window".into()));
+        }
+        let mut windows = Vec::with_capacity(raw_windows.len());
+        for (i, w) in raw_windows.iter().enumerate() {
+            let key = |k: &str| format!("window[{i}].{k}");
+            let start = parse_instant(&w.start).map_err(|m| invalid(&key("start"), m))?;
+            let end = parse_instant(&w.end).map_err(|m| invalid(&key("end"), m))?;
+            for (k, t) in [("start", start), ("end", end)] {
+                if !YEARS.contains(&t.to_zoned(jiff::tz::TimeZone::UTC).year()) {
+                    return Err(invalid(
+                        &key(k),
+                        format!("{t} is outside the years {}..={}", YEARS.start(), YEARS.end()),
+                    ));
+                }
+            }
+            if end <= start {
+                return Err(invalid(
+                    &key("end"),
+                    format!("{end} is not after the window's start {start}"),
+                ));
+            }
+            windows.push(Window {
+                start: start.as_second(),
+                end: end.as_second(),
+            });
+        }
+        let evidence = validate_evidence(raw.evidence, &invalid)?;
+        Ok(Incident {
+            id: raw.id,
+            as_of,
+            windows,
+            evidence,
+        })
+    }
+}
+
+fn validate_evidence(
+    raw: RawEvidence,
+    invalid: &dyn Fn(&str, String) -> IncidentError,
+) -> Result<EvidenceSpec, IncidentError> {
+    if raw.key_prefix.is_empty() {
+        return Err(invalid(
+            "evidence.key_prefix",
+            "must not be empty (e.g. \"brb/\")".into(),
+        ));
+    }
+    if raw.operations.is_empty() {
+        return Err(invalid("evidence.operations", "must not be empty".into()));
+    }
+    if let Some(s) = raw.statuses.iter().find(|s| !(100..=599).contains(*s)) {
+        return Err(invalid("evidence.statuses", format!("{s} is not an HTTP status")));
+    }
+    for (key, value) in [
+        ("evidence.learner_param", &raw.learner_param),
+        ("evidence.tz_param", &raw.tz_param),
+    ] {
+        if value.is_empty() || value.contains(['&', '=', '?', '#']) {
+            return Err(invalid(key, format!("{value:?} is not a query parameter name")));
+        }
+    }
+    Ok(EvidenceSpec {
+        bucket: raw.bucket,
+        key_prefix: raw.key_prefix,
+        operations: raw.operations,
+        statuses: raw.statuses,
+        learner_param: raw.learner_param,
+        tz_param: raw.tz_param,
+        default_tz: Some(raw.default_tz).filter(|z| !z.is_empty()),
+    })
+}
+
+/// Parses an RFC 3339 instant; the message says what was expected.
+pub fn parse_instant(s: &str) -> Result<Timestamp, String> {
+    s.parse::<Timestamp>()
+        .map_err(|e| format!("{s:?} is not an RFC 3339 instant like 2026-11-20T13:00:00Z ({e})"))
+}
+
+/// toml's messages span several lines with a source excerpt; keep them on one.
+fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('|') && !l.chars().all(|c| c == '^'))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+id = "2026-11-20-api-outage"
+as_of = "2026-11-22T06:00:00Z"
+[window]
+start = "2026-11-20T13:00:00Z"
+end   = "2026-11-20T16:30:00Z"
+[evidence]
+bucket = "duo-brb"
+key_prefix = "brb/"
+"#;
+
+    fn err(text: &str) -> String {
+        Incident::parse(text, "inc.toml").unwrap_err().to_string()
+    }
+
+    #[test]
+    fn defaults_fill_the_evidence_table() {
+        let inc = Incident::parse(GOOD, "inc.toml").unwrap();
+        assert_eq!(inc.id, "2026-11-20-api-outage");
+        assert_eq!(inc.windows.len(), 1);
+        assert_eq!(inc.windows[0].end - inc.windows[0].start, 3 * 3600 + 1800);
+        let e = &inc.evidence;
+        assert_eq!(e.operations, ["REST.GET.OBJECT", "REST.HEAD.OBJECT"]);
+        assert_eq!(e.statuses, [200, 206, 304]);
+        assert_eq!(
+            (e.learner_param.as_str(), e.tz_param.as_str()),
+            ("learner_id", "tz")
+        );
+        assert_eq!(e.default_tz, None);
+        assert_eq!(e.bucket.as_deref(), Some("duo-brb"));
+    }
+
+    fn in_window(inc: &Incident, t: i64) -> bool {
+        inc.windows.iter().any(|w| w.contains(t))
+    }
+
+    #[test]
+    fn several_windows_are_accepted_and_half_open() {
+        let text = r#"
+id = "ramp"
+[[window]]
+start = "2026-11-20T13:00:00Z"
+end = "2026-11-20T14:00:00Z"
+[[window]]
+start = "2026-11-20T16:00:00+01:00"
+end = "2026-11-20T17:00:00+01:00"
+[evidence]
+key_prefix = "brb/"
+default_tz = "UTC"
+"#;
+        let inc = Incident::parse(text, "x").unwrap();
+        assert_eq!(inc.windows.len(), 2);
+        let w0 = inc.windows[0];
+        assert!(in_window(&inc, w0.start));
+        assert!(!in_window(&inc, w0.end));
+        assert!(in_window(&inc, inc.windows[1].start), "offset applied: 15:00Z");
+        assert_eq!(inc.evidence.default_tz.as_deref(), Some("UTC"));
+        assert_eq!(inc.as_of, None);
+    }
+
+    #[test]
+    fn window_end_not_after_start_names_the_key() {
+        let e = err(&GOOD.replace("16:30:00Z", "13:00:00Z"));
+        assert!(e.starts_with("inc.toml: `window[0].end`"), "{e}");
+        assert!(e.contains("not after"), "{e}");
+    }
+
+    #[test]
+    fn bad_id_characters_name_the_key() {
+        let e = err(&GOOD.replace("2026-11-20-api-outage", "bad id/1"));
+        assert!(e.starts_with("inc.toml: `id`"), "{e}");
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected_with_their_name() {
+        let e = err(&GOOD.replace("key_prefix", "keyprefix"));
+        assert!(e.contains("keyprefix"), "{e}");
+        assert!(!e.contains('\n'), "one line: {e}");
+        let e = err(&format!("{GOOD}\nextra = 1\n"));
+        assert!(e.contains("extra"), "{e}");
+    }
+
+    #[test]
+    fn bad_instants_and_statuses_are_rejected() {
+        let e = err(&GOOD.replace("2026-11-22T06:00:00Z", "yesterday"));
+        assert!(e.contains("`as_of`"), "{e}");
+        let e = err(&format!("{GOOD}statuses = [200, 700]\n"));
+        assert!(e.contains("`evidence.statuses`"), "{e}");
+        let e = err(&GOOD.replace("2026-11-20T13:00:00Z", "1900-11-20T13:00:00Z"));
+        assert!(e.contains("window[0].start"), "{e}");
+    }
+
+    #[test]
+    fn missing_key_prefix_is_an_error() {
+        let e = err(&GOOD.replace("key_prefix = \"brb/\"", ""));
+        assert!(e.contains("key_prefix"), "{e}");
+    }
+}

@@ -1,0 +1,73 @@
+//! `run.json`: what was run, on which inputs and tz data, and what every input line
+//! and every learner became. It is the accounting that support and audits read.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::plan::InvalidZones;
+use crate::source::InputDigest;
+
+#[derive(Debug, Serialize)]
+pub struct RunInfo {
+    pub tool: Tool,
+    pub incident: IncidentInfo,
+    /// RFC 3339 UTC.
+    pub as_of: String,
+    /// `cli`, `incident` or `now`.
+    pub as_of_source: &'static str,
+    pub tzdb: TzdbInfo,
+    pub inputs: Inputs,
+    pub counts: Counts,
+    pub manifest_sha256: String,
+    pub decisions_sha256: String,
+    pub threads: usize,
+    pub wall_seconds: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct IncidentInfo {
+    pub id: String,
+    pub path: String,
+    pub windows: Vec<[String; 2]>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TzdbInfo {
+    pub source: String,
+    pub path: Option<String>,
+    pub version: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Inputs {
+    pub logs: Vec<InputDigest>,
+    pub learners: InputDigest,
+    pub calendars: InputDigest,
+}
+
+/// Every input line is exactly one of evidence, duplicate, not evidence or rejected.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub lines_read: u64,
+    pub evidence_records: u64,
+    pub duplicate_records: u64,
+    pub not_evidence: u64,
+    pub not_evidence_by_reason: BTreeMap<&'static str, u64>,
+    pub rejected: BTreeMap<&'static str, u64>,
+    pub learners: u64,
+    pub learners_skipped: BTreeMap<&'static str, u64>,
+    pub invalid_zones: InvalidZones,
+    pub learners_file_rows: u64,
+    pub learners_file_repeated_rows: u64,
+    pub calendar_rows: u64,
+    pub decisions: u64,
+    pub outcomes: BTreeMap<&'static str, u64>,
+    pub actions: BTreeMap<&'static str, u64>,
+}

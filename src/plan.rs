@@ -1,0 +1,239 @@
+//! Groups evidence by learner, resolves each learner's zone (SPEC §2 precedence),
+//! maps evidence to local days and runs the rules for every learner in parallel.
+//!
+//! The result is ordered by learner id and, within a learner, by date, whatever the
+//! thread count. It knows nothing of output formats.
+
+use std::collections::HashMap;
+
+use jiff::civil::Date;
+use rayon::prelude::*;
+
+use crate::calendar::{Calendars, Learners};
+use crate::evidence::Evidence;
+use crate::localday::{Tzdb, Zone};
+use crate::rules::{self, Outcome};
+
+/// Where a learner's zone came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TzSource {
+    Learners,
+    Evidence,
+    Default,
+}
+
+impl TzSource {
+    pub fn name(self) -> &'static str {
+        match self {
+            TzSource::Learners => "learners",
+            TzSource::Evidence => "evidence",
+            TzSource::Default => "default",
+        }
+    }
+}
+
+/// Why a learner got no decisions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SkipReason {
+    UnknownTimezone,
+}
+
+impl SkipReason {
+    pub fn name(self) -> &'static str {
+        match self {
+            SkipReason::UnknownTimezone => "unknown_timezone",
+        }
+    }
+}
+
+/// First and last instant and number of distinct evidence records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hits {
+    pub first: i64,
+    pub last: i64,
+    pub count: u64,
+}
+
+impl Hits {
+    fn of(records: &[Evidence]) -> Hits {
+        records.iter().fold(
+            Hits {
+                first: i64::MAX,
+                last: i64::MIN,
+                count: 0,
+            },
+            |h, r| h.add(r.time),
+        )
+    }
+
+    fn add(self, t: i64) -> Hits {
+        Hits {
+            first: self.first.min(t),
+            last: self.last.max(t),
+            count: self.count + 1,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DayPlan {
+    pub date: Date,
+    pub outcome: Outcome,
+    pub hits: Hits,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Planned {
+        tz: Box<str>,
+        tz_source: TzSource,
+        days: Vec<DayPlan>,
+        streak_before: u32,
+        streak_after: u32,
+    },
+    Skipped {
+        reason: SkipReason,
+        hits: Hits,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LearnerPlan {
+    pub learner_id: u64,
+    pub verdict: Verdict,
+}
+
+/// Zone names that the tz database did not know, by where they were given.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct InvalidZones {
+    /// Learners whose learners-file zone is not a valid zone name.
+    pub learners_file: u64,
+    /// Evidence records whose tz parameter is not a valid zone name.
+    pub tz_param: u64,
+}
+
+impl std::ops::Add for InvalidZones {
+    type Output = InvalidZones;
+    fn add(self, o: InvalidZones) -> InvalidZones {
+        InvalidZones {
+            learners_file: self.learners_file + o.learners_file,
+            tz_param: self.tz_param + o.tz_param,
+        }
+    }
+}
+
+/// Everything the rules need besides the evidence.
+pub struct Context<'a> {
+    pub tzdb: &'a Tzdb,
+    pub learners: &'a Learners,
+    pub calendars: &'a Calendars,
+    /// Already validated against `tzdb`.
+    pub default_tz: Option<&'a str>,
+    pub as_of: i64,
+}
+
+/// Plans every learner. `evidence` must be sorted by learner, time, request id
+/// (as `evidence::dedupe` leaves it).
+pub fn plan(evidence: &[Evidence], ctx: &Context<'_>) -> (Vec<LearnerPlan>, InvalidZones) {
+    let zones = ZoneCache::build(evidence, ctx);
+    let learners: Vec<&[Evidence]> = evidence.chunk_by(|a, b| a.learner_id == b.learner_id).collect();
+    let results: Vec<(LearnerPlan, InvalidZones)> = learners
+        .par_iter()
+        .map(|records| plan_learner(records, ctx, &zones))
+        .collect();
+    let invalid = results
+        .iter()
+        .fold(InvalidZones::default(), |acc, (_, i)| acc + *i);
+    (results.into_iter().map(|(plan, _)| plan).collect(), invalid)
+}
+
+/// Every zone name in play, looked up once.
+struct ZoneCache<'a>(HashMap<&'a str, Option<Zone>>);
+
+impl<'a> ZoneCache<'a> {
+    fn build(evidence: &'a [Evidence], ctx: &Context<'a>) -> ZoneCache<'a> {
+        let mut map = HashMap::new();
+        let params = evidence.iter().filter_map(|e| e.tz_param.as_deref());
+        let named = ctx.learners.zones.values().map(|z| &**z).chain(ctx.default_tz);
+        for name in params.chain(named) {
+            map.entry(name).or_insert_with(|| ctx.tzdb.zone(name));
+        }
+        ZoneCache(map)
+    }
+
+    fn get(&self, name: &str) -> Option<&Zone> {
+        self.0.get(name).and_then(Option::as_ref)
+    }
+}
+
+fn plan_learner(
+    records: &[Evidence],
+    ctx: &Context<'_>,
+    zones: &ZoneCache<'_>,
+) -> (LearnerPlan, InvalidZones) {
+    let learner_id = records[0].learner_id;
+    let from_file = ctx.learners.zones.get(&learner_id).map(|n| &**n);
+    let invalid = InvalidZones {
+        learners_file: u64::from(from_file.is_some_and(|n| zones.get(n).is_none())),
+        tz_param: records
+            .iter()
+            .filter(|r| r.tz_param.as_deref().is_some_and(|n| zones.get(n).is_none()))
+            .count() as u64,
+    };
+    // Records are in (time, request id) order: the latest valid parameter is the last.
+    let from_param = records
+        .iter()
+        .rev()
+        .filter_map(|r| r.tz_param.as_deref())
+        .find(|n| zones.get(n).is_some());
+    let chosen = [
+        (from_file, TzSource::Learners),
+        (from_param, TzSource::Evidence),
+        (ctx.default_tz, TzSource::Default),
+    ]
+    .into_iter()
+    .find_map(|(name, source)| name.and_then(|n| Some((n, zones.get(n)?, source))));
+    let verdict = match chosen {
+        None => Verdict::Skipped {
+            reason: SkipReason::UnknownTimezone,
+            hits: Hits::of(records),
+        },
+        Some((name, zone, tz_source)) => planned(records, zone, name, tz_source, ctx),
+    };
+    (LearnerPlan { learner_id, verdict }, invalid)
+}
+
+fn planned(records: &[Evidence], zone: &Zone, name: &str, tz_source: TzSource, ctx: &Context<'_>) -> Verdict {
+    let mut by_day: Vec<(Date, Hits)> = Vec::new();
+    for r in records {
+        let date = zone.local_date(r.time);
+        match by_day.iter_mut().find(|(d, _)| *d == date) {
+            Some((_, hits)) => *hits = hits.add(r.time),
+            None => by_day.push((
+                date,
+                Hits {
+                    first: r.time,
+                    last: r.time,
+                    count: 1,
+                },
+            )),
+        }
+    }
+    by_day.sort_unstable_by_key(|&(d, _)| d);
+    let affected: Vec<Date> = by_day.iter().map(|&(d, _)| d).collect();
+    let learner_id = records[0].learner_id;
+    let decisions = rules::decide(zone, ctx.calendars.of(learner_id), &affected, ctx.as_of);
+    let days = decisions
+        .days
+        .iter()
+        .zip(&by_day)
+        .map(|(&(date, outcome), &(_, hits))| DayPlan { date, outcome, hits })
+        .collect();
+    Verdict::Planned {
+        tz: name.into(),
+        tz_source,
+        days,
+        streak_before: decisions.streak_before,
+        streak_after: decisions.streak_after,
+    }
+}

@@ -1,0 +1,29 @@
+//! The scan progress bar on stderr: shown only when stderr is a terminal.
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+pub struct Bar(ProgressBar);
+
+impl Bar {
+    pub fn new() -> Bar {
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        if let Ok(style) = ProgressStyle::with_template(
+            "{spinner} scanning logs: {decimal_bytes} ({decimal_bytes_per_sec}), {msg} lines, {elapsed}",
+        ) {
+            bar.set_style(style);
+        }
+        Bar(bar)
+    }
+
+    pub fn finish(&self) {
+        self.0.finish_and_clear();
+    }
+}
+
+impl crate::scan::Progress for Bar {
+    fn advance(&self, lines: u64, decoded_bytes: u64) {
+        self.0.inc(decoded_bytes);
+        let total = self.0.message().parse::<u64>().unwrap_or(0) + lines;
+        self.0.set_message(total.to_string());
+    }
+}

@@ -1,0 +1,245 @@
+//! Drives inputs through a per-line function in parallel: reads each input in large
+//! blocks cut at line ends, hands batches of blocks to rayon, and gives the results
+//! back in input order, so output never depends on the thread count.
+//!
+//! It knows lines and their numbers, not what a line means: the caller's function
+//! parses and classifies.
+
+use std::io::Read;
+
+use rayon::prelude::*;
+
+use crate::source::{Input, InputDigest, Opened, SourceError};
+
+/// Whole lines from one input, starting at line `first_line` (1-based).
+pub struct Block {
+    pub input: usize,
+    pub first_line: u64,
+    pub data: Vec<u8>,
+}
+
+impl Block {
+    /// Each line with its number; a final line without `\n` is a line, a final `\n`
+    /// does not start one.
+    pub fn lines(&self) -> impl Iterator<Item = (u64, &[u8])> {
+        let data = self.data.strip_suffix(b"\n").unwrap_or(&self.data);
+        let lines = (!self.data.is_empty()).then(|| data.split(|&b| b == b'\n'));
+        lines
+            .into_iter()
+            .flatten()
+            .zip(self.first_line..)
+            .map(|(l, n)| (n, l))
+    }
+
+    fn line_count(&self) -> u64 {
+        let newlines = memchr::memchr_iter(b'\n', &self.data).count() as u64;
+        newlines + u64::from(!self.data.is_empty() && !self.data.ends_with(b"\n"))
+    }
+}
+
+const BLOCK: usize = 4 << 20;
+const BATCH_BYTES: usize = 64 << 20;
+
+/// Progress callback: stored bytes read so far across inputs, lines so far.
+pub trait Progress: Sync {
+    fn advance(&self, lines: u64, decoded_bytes: u64);
+}
+
+impl Progress for () {
+    fn advance(&self, _: u64, _: u64) {}
+}
+
+/// Runs `process` over every block of every input, in parallel, and feeds the
+/// results to `consume` in input and line order. Returns each input's digest.
+pub fn run<T, P, C>(
+    inputs: &[Input],
+    progress: &dyn Progress,
+    process: P,
+    mut consume: C,
+) -> anyhow::Result<Vec<InputDigest>>
+where
+    T: Send,
+    P: Fn(&Block) -> T + Sync,
+    C: FnMut(T) -> anyhow::Result<()>,
+{
+    let mut reader = Reader::new(inputs);
+    let mut batch = reader.next_batch()?;
+    while !batch.is_empty() {
+        let (results, next) = rayon::join(
+            || batch.par_iter().map(&process).collect::<Vec<T>>(),
+            || reader.next_batch(),
+        );
+        for block in &batch {
+            progress.advance(block.line_count(), block.data.len() as u64);
+        }
+        results.into_iter().try_for_each(&mut consume)?;
+        batch = next?;
+    }
+    Ok(reader.digests)
+}
+
+struct Reader<'a> {
+    inputs: &'a [Input],
+    next: usize,
+    open: Option<(usize, Opened, u64)>,
+    carry: Vec<u8>,
+    digests: Vec<InputDigest>,
+}
+
+impl<'a> Reader<'a> {
+    fn new(inputs: &'a [Input]) -> Reader<'a> {
+        Reader {
+            inputs,
+            next: 0,
+            open: None,
+            carry: Vec::new(),
+            digests: Vec::with_capacity(inputs.len()),
+        }
+    }
+
+    fn next_batch(&mut self) -> Result<Vec<Block>, SourceError> {
+        let mut batch = Vec::new();
+        let mut bytes = 0;
+        while bytes < BATCH_BYTES {
+            match self.next_block()? {
+                Some(block) => {
+                    bytes += block.data.len();
+                    batch.push(block);
+                }
+                None => break,
+            }
+        }
+        Ok(batch)
+    }
+
+    /// The next block of whole lines, or `None` when every input is read.
+    fn next_block(&mut self) -> Result<Option<Block>, SourceError> {
+        loop {
+            if self.open.is_none() {
+                if self.next == self.inputs.len() {
+                    return Ok(None);
+                }
+                let opened = Opened::open(&self.inputs[self.next])?;
+                self.open = Some((self.next, opened, 1));
+                self.next += 1;
+            }
+            if let Some(block) = self.fill()? {
+                return Ok(Some(block));
+            }
+        }
+    }
+
+    /// Reads from the open input until a block ends at a line end; at the end of
+    /// the input, returns what is left (if anything) and closes it.
+    fn fill(&mut self) -> Result<Option<Block>, SourceError> {
+        let Some((input, opened, first_line)) = self.open.as_mut() else {
+            return Ok(None);
+        };
+        let mut data = std::mem::take(&mut self.carry);
+        let want = BLOCK.max(data.len() * 2);
+        let mut eof = false;
+        while data.len() < want {
+            let start = data.len();
+            data.resize(want, 0);
+            let n = opened
+                .read(&mut data[start..])
+                .map_err(|e| SourceError::new(opened.path(), "cannot read", e))?;
+            data.truncate(start + n);
+            if n == 0 {
+                eof = true;
+                break;
+            }
+        }
+        let (input, start_line) = (*input, *first_line);
+        if !eof {
+            match memchr::memrchr(b'\n', &data) {
+                Some(end) => self.carry = data.split_off(end + 1),
+                None => {
+                    // One line longer than the block: keep reading it.
+                    self.carry = data;
+                    return Ok(None);
+                }
+            }
+        } else if let Some((_, opened, _)) = self.open.take() {
+            self.digests.push(opened.finish()?);
+        }
+        let block = Block {
+            input,
+            first_line: start_line,
+            data,
+        };
+        if let Some((_, _, first_line)) = self.open.as_mut() {
+            *first_line += block.line_count();
+        }
+        Ok((!block.data.is_empty()).then_some(block))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn lines_of(inputs: &[Input]) -> Vec<(usize, u64, String)> {
+        let mut out = Vec::new();
+        run(
+            inputs,
+            &(),
+            |b: &Block| {
+                b.lines()
+                    .map(|(n, l)| (b.input, n, String::from_utf8_lossy(l).into_owned()))
+                    .collect::<Vec<_>>()
+            },
+            |v| {
+                out.extend(v);
+                Ok(())
+            },
+        )
+        .unwrap();
+        out
+    }
+
+    fn file(dir: &tempfile::TempDir, name: &str, content: &[u8]) -> Input {
+        let path: PathBuf = dir.path().join(name);
+        std::fs::write(&path, content).unwrap();
+        Input { path }
+    }
+
+    #[test]
+    fn lines_are_numbered_per_input_and_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = file(&dir, "a", b"a1\na2\n\na4");
+        let b = file(&dir, "b", b"");
+        let c = file(&dir, "c", b"c1\n");
+        let got = lines_of(&[a, b, c]);
+        let want: Vec<(usize, u64, String)> = vec![
+            (0, 1, "a1".into()),
+            (0, 2, "a2".into()),
+            (0, 3, "".into()),
+            (0, 4, "a4".into()),
+            (2, 1, "c1".into()),
+        ];
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn blocks_cut_at_line_ends_across_many_blocks() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut content = Vec::new();
+        let n = 2 * BLOCK / 20 + 7;
+        for i in 0..n {
+            content.extend_from_slice(format!("line number {i:07}\n").as_bytes());
+        }
+        let long = vec![b'x'; BLOCK * 2 + 3];
+        content.extend_from_slice(&long);
+        content.extend_from_slice(b"\nlast");
+        let got = lines_of(&[file(&dir, "big", &content)]);
+        assert_eq!(got.len(), n + 2);
+        for (i, (_, line, text)) in got.iter().take(n).enumerate() {
+            assert_eq!(*line, i as u64 + 1);
+            assert_eq!(text, &format!("line number {i:07}"));
+        }
+        assert_eq!(got[n].2.len(), long.len());
+        assert_eq!(got[n + 1], (0, n as u64 + 2, "last".into()));
+    }
+}
