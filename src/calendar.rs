@@ -5,6 +5,7 @@
 //! the incident, not the export. A malformed row is an error naming file and line.
 //! Zone names are kept as given; whether they are valid is for the tz database.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
@@ -64,7 +65,8 @@ impl fmt::Display for Place {
 /// Learner zones as the learners file gives them.
 #[derive(Debug, Default)]
 pub struct Learners {
-    pub zones: HashMap<u64, Box<str>>,
+    /// The first row's zone per learner; `None` when that row left it empty.
+    zones: HashMap<u64, Option<Box<str>>>,
     /// Rows read, including skipped ones.
     pub rows: u64,
     /// Rows for a learner already seen; the first row wins.
@@ -80,15 +82,28 @@ pub fn read_learners(path: &Path, keep: &dyn Fn(u64) -> bool) -> Result<Learners
         if !keep(id) {
             return Ok(());
         }
-        let tz = cells[1].as_deref().unwrap_or("").trim();
-        if out.zones.contains_key(&id) {
-            out.repeated_rows += 1;
-        } else if !tz.is_empty() {
-            out.zones.insert(id, tz.into());
+        let tz = cells[1].as_deref().map(str::trim).filter(|z| !z.is_empty());
+        match out.zones.entry(id) {
+            Entry::Occupied(_) => out.repeated_rows += 1,
+            Entry::Vacant(v) => {
+                v.insert(tz.map(Box::from));
+            }
         }
         Ok(())
     })?;
     Ok(out)
+}
+
+impl Learners {
+    /// The learner's zone name as the file gives it, if any.
+    pub fn zone(&self, learner_id: u64) -> Option<&str> {
+        self.zones.get(&learner_id)?.as_deref()
+    }
+
+    /// Every zone name the file gives.
+    pub fn zone_names(&self) -> impl Iterator<Item = &str> {
+        self.zones.values().flatten().map(|z| &**z)
+    }
 }
 
 /// Every kept learner's days, sorted and merged to the strongest kind per date.
@@ -430,17 +445,17 @@ mod tests {
         let p = write(
             &dir,
             "l.csv",
-            "learner_id,tz\n1,UTC\n2,\n1,Asia/Tokyo\n3,Not/AZone\n",
+            "learner_id,tz\n1,UTC\n2,\n1,Asia/Tokyo\n3,Not/AZone\n2,UTC\n",
         );
         let l = read_learners(&p, &|_| true).unwrap();
-        assert_eq!(l.zones.get(&1).map(|z| &**z), Some("UTC"));
-        assert_eq!(l.zones.get(&2), None, "empty zone is absent");
+        assert_eq!(l.zone(1), Some("UTC"));
+        assert_eq!(l.zone(2), None, "empty zone is absent");
+        assert_eq!(l.zone(3), Some("Not/AZone"), "validity is checked later");
         assert_eq!(
-            l.zones.get(&3).map(|z| &**z),
-            Some("Not/AZone"),
-            "validity is checked later"
+            (l.rows, l.repeated_rows),
+            (5, 2),
+            "the first row wins, even an empty one"
         );
-        assert_eq!((l.rows, l.repeated_rows), (4, 1));
     }
 
     #[test]

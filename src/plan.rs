@@ -154,7 +154,7 @@ impl<'a> ZoneCache<'a> {
     fn build(evidence: &'a [Evidence], ctx: &Context<'a>) -> ZoneCache<'a> {
         let mut map = HashMap::new();
         let params = evidence.iter().filter_map(|e| e.tz_param.as_deref());
-        let named = ctx.learners.zones.values().map(|z| &**z).chain(ctx.default_tz);
+        let named = ctx.learners.zone_names().chain(ctx.default_tz);
         for name in params.chain(named) {
             map.entry(name).or_insert_with(|| ctx.tzdb.zone(name));
         }
@@ -172,7 +172,7 @@ fn plan_learner(
     zones: &ZoneCache<'_>,
 ) -> (LearnerPlan, InvalidZones) {
     let learner_id = records[0].learner_id;
-    let from_file = ctx.learners.zones.get(&learner_id).map(|n| &**n);
+    let from_file = ctx.learners.zone(learner_id);
     let invalid = InvalidZones {
         learners_file: u64::from(from_file.is_some_and(|n| zones.get(n).is_none())),
         tz_param: records

@@ -39,7 +39,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn p<'q>(q: &'q str, name: &str) -> Option<String> {
+    fn p(q: &str, name: &str) -> Option<String> {
         param(q.as_bytes(), name.as_bytes()).map(|v| String::from_utf8_lossy(&v).into_owned())
     }
 

@@ -1,0 +1,37 @@
+# streak-repair: the targets CI and developers run. `make test` is exactly what CI runs.
+CARGO ?= cargo
+BIN := target/release/streak-repair
+SMALL := testdata/small
+GENERATED := testdata/generated
+
+.PHONY: build demo test lint testdata clean
+
+build:
+	$(CARGO) build --release --locked
+
+## Run the job on the bundled, hand-checked sample incident and print its summary.
+demo: build
+	$(BIN) plan --incident $(SMALL)/incident.toml --logs $(SMALL)/logs \
+		--learners $(SMALL)/learners.csv --calendars $(SMALL)/calendars.csv --out out/demo
+	@echo
+	@echo "manifest: out/demo/manifest.jsonl (first 3 actions)"
+	@head -n 3 out/demo/manifest.jsonl
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --locked --all-targets -- -D warnings
+
+## Format check, clippy with warnings as errors, then every test.
+test: lint
+	$(CARGO) test --locked
+
+## Regenerate the generated incident and its expected outputs (review the diff).
+testdata: build
+	rm -rf $(GENERATED)/logs
+	$(CARGO) run --release --locked --example gen_incident -- --out $(GENERATED) --learners 5000 --seed 20261120
+	$(BIN) plan --incident $(GENERATED)/incident.toml --logs $(GENERATED)/logs \
+		--learners $(GENERATED)/learners.csv --calendars $(GENERATED)/calendars.csv --out $(GENERATED)/expected
+	rm -f $(GENERATED)/expected/run.json
+
+clean:
+	rm -rf out target

@@ -1,0 +1,444 @@
+//! Integration tests: the real binary against the recorded incidents in testdata/,
+//! pinning SPEC §5's invariants end to end.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn small() -> PathBuf {
+    root().join("testdata/small")
+}
+
+/// A temporary directory for one test's outputs.
+struct Workdir(tempfile::TempDir);
+
+impl Workdir {
+    fn new() -> Workdir {
+        Workdir(tempfile::tempdir().unwrap())
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.0.path().join(name)
+    }
+
+    fn write(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.path(name);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(&p, text).unwrap();
+        p
+    }
+
+    fn read(&self, name: &str) -> String {
+        fs::read_to_string(self.path(name)).unwrap()
+    }
+}
+
+fn bin() -> Command {
+    Command::cargo_bin("streak-repair").unwrap()
+}
+
+/// `plan` on an incident directory laid out like testdata/, with extra arguments.
+fn plan(
+    case: &Path,
+    logs: &[PathBuf],
+    calendars: &Path,
+    out: &Path,
+    extra: &[&str],
+) -> assert_cmd::assert::Assert {
+    let mut cmd = bin();
+    cmd.arg("plan")
+        .arg("--incident")
+        .arg(case.join("incident.toml"))
+        .arg("--logs");
+    cmd.args(logs);
+    cmd.arg("--learners")
+        .arg(case.join("learners.csv"))
+        .arg("--calendars")
+        .arg(calendars)
+        .arg("--out")
+        .arg(out)
+        .args(extra);
+    cmd.assert()
+}
+
+fn plan_small(out: &Path, extra: &[&str]) -> assert_cmd::assert::Assert {
+    plan(
+        &small(),
+        &[small().join("logs")],
+        &small().join("calendars.csv"),
+        out,
+        extra,
+    )
+}
+
+fn run_json(w: &Workdir, dir: &str) -> serde_json::Value {
+    serde_json::from_str(&w.read(&format!("{dir}/run.json"))).unwrap()
+}
+
+#[test]
+fn small_incident_matches_its_hand_checked_expected_outputs() {
+    let w = Workdir::new();
+    plan_small(&w.path("out"), &[]).success();
+    let expected = |f: &str| fs::read_to_string(small().join("expected").join(f)).unwrap();
+    assert_eq!(w.read("out/manifest.jsonl"), expected("manifest.jsonl"));
+    assert_eq!(w.read("out/decisions.jsonl"), expected("decisions.jsonl"));
+    let want: serde_json::Value = serde_json::from_str(&expected("counts.json")).unwrap();
+    let counts = &run_json(&w, "out")["counts"];
+    for key in [
+        "lines_read",
+        "evidence_records",
+        "duplicate_records",
+        "not_evidence",
+        "rejected",
+        "learners",
+    ] {
+        assert_eq!(counts[key], want[key], "{key}");
+    }
+}
+
+#[test]
+fn output_is_byte_identical_across_threads_file_order_and_duplicated_inputs() {
+    let w = Workdir::new();
+    plan_small(&w.path("one"), &["--threads", "1"]).success();
+    let mut files: Vec<PathBuf> = fs::read_dir(small().join("logs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    files.reverse();
+    files.push(small().join("logs"));
+    plan(
+        &small(),
+        &files,
+        &small().join("calendars.csv"),
+        &w.path("many"),
+        &["--threads", "4"],
+    )
+    .success();
+    for f in ["manifest.jsonl", "decisions.jsonl"] {
+        assert_eq!(w.read(&format!("one/{f}")), w.read(&format!("many/{f}")), "{f}");
+    }
+    let (one, many) = (run_json(&w, "one"), run_json(&w, "many"));
+    assert_eq!(one["manifest_sha256"], many["manifest_sha256"]);
+    // The duplicated inputs show up as duplicates, nothing else changes.
+    let lines = |v: &serde_json::Value| v["counts"]["lines_read"].as_u64().unwrap();
+    assert_eq!(lines(&many), 2 * lines(&one));
+    assert_eq!(
+        one["counts"]["evidence_records"],
+        many["counts"]["evidence_records"]
+    );
+}
+
+#[test]
+fn applying_the_manifest_then_rerunning_plans_nothing() {
+    let w = Workdir::new();
+    plan_small(&w.path("first"), &[]).success();
+    let mut calendars = fs::read_to_string(small().join("calendars.csv")).unwrap();
+    let manifest = w.read("first/manifest.jsonl");
+    assert!(!manifest.is_empty());
+    for line in manifest.lines() {
+        let row: serde_json::Value = serde_json::from_str(line).unwrap();
+        calendars.push_str(&format!(
+            "{},{},repair\n",
+            row["learner_id"],
+            row["local_date"].as_str().unwrap()
+        ));
+    }
+    let applied = w.write("applied.csv", &calendars);
+    plan(
+        &small(),
+        &[small().join("logs")],
+        &applied,
+        &w.path("second"),
+        &[],
+    )
+    .success();
+    assert_eq!(w.read("second/manifest.jsonl"), "");
+    assert_eq!(run_json(&w, "second")["counts"]["actions"], serde_json::json!({}));
+}
+
+#[test]
+fn every_line_and_every_evidence_learner_is_accounted_for() {
+    let w = Workdir::new();
+    plan_small(&w.path("out"), &[]).success();
+    let c = run_json(&w, "out")["counts"].clone();
+    let n = |k: &str| c[k].as_u64().unwrap();
+    let rejected: u64 = c["rejected"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        n("lines_read"),
+        n("evidence_records") + n("duplicate_records") + n("not_evidence") + rejected
+    );
+    let by_reason: u64 = c["not_evidence_by_reason"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(by_reason, n("not_evidence"));
+    // Every learner with evidence (from scan) has at least one decision line.
+    let scanned = bin()
+        .args(["scan", "--incident"])
+        .arg(small().join("incident.toml"))
+        .arg("--logs")
+        .arg(small().join("logs"))
+        .output()
+        .unwrap();
+    assert!(scanned.status.success());
+    let learners = |text: &str| -> std::collections::BTreeSet<u64> {
+        text.lines()
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["learner_id"]
+                    .as_u64()
+                    .unwrap()
+            })
+            .collect()
+    };
+    let evidence_learners = learners(&String::from_utf8(scanned.stdout).unwrap());
+    assert_eq!(evidence_learners.len() as u64, n("learners"));
+    assert_eq!(evidence_learners, learners(&w.read("out/decisions.jsonl")));
+}
+
+#[test]
+fn no_action_touches_a_practiced_day_and_streaks_never_shrink() {
+    let w = Workdir::new();
+    plan_small(&w.path("out"), &[]).success();
+    let practiced: std::collections::HashSet<String> = fs::read_to_string(small().join("calendars.csv"))
+        .unwrap()
+        .lines()
+        .filter(|l| l.ends_with(",practice"))
+        .map(|l| l.rsplit_once(',').unwrap().0.to_string())
+        .collect();
+    for line in w.read("out/manifest.jsonl").lines() {
+        let row: serde_json::Value = serde_json::from_str(line).unwrap();
+        let key = format!("{},{}", row["learner_id"], row["local_date"].as_str().unwrap());
+        assert!(!practiced.contains(&key), "repair on a practiced day: {key}");
+        assert!(
+            row["streak_after"].as_u64() >= row["streak_before"].as_u64(),
+            "{line}"
+        );
+    }
+}
+
+#[test]
+fn extra_manifest_formats_hold_the_same_rows() {
+    let w = Workdir::new();
+    plan_small(&w.path("out"), &["--format", "csv", "--format", "parquet"]).success();
+    let csv = w.read("out/manifest.csv");
+    let jsonl = w.read("out/manifest.jsonl");
+    assert!(
+        csv.starts_with("repair_id,incident_id,learner_id,local_date,action,tz,"),
+        "{csv}"
+    );
+    assert_eq!(csv.lines().count(), jsonl.lines().count() + 1);
+    assert!(csv.contains("18446744073709551557"));
+    let parquet = fs::read(w.path("out/manifest.parquet")).unwrap();
+    assert!(parquet.starts_with(b"PAR1") && parquet.ends_with(b"PAR1"));
+    // No temporary files are left behind.
+    let names: Vec<String> = fs::read_dir(w.path("out"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert!(names.iter().all(|n| !n.starts_with('.')), "{names:?}");
+}
+
+#[test]
+fn as_of_on_the_command_line_wins_and_defers_more() {
+    let w = Workdir::new();
+    // At the window's start no evidence day can be over: each holds a later instant.
+    plan_small(&w.path("out"), &["--as-of", "2026-11-20T13:00:00Z"]).success();
+    let run = run_json(&w, "out");
+    assert_eq!(run["as_of"], "2026-11-20T13:00:00Z");
+    assert_eq!(run["as_of_source"], "cli");
+    assert_eq!(w.read("out/manifest.jsonl"), "");
+    let outcomes = run["counts"]["outcomes"].as_object().unwrap();
+    assert_eq!(outcomes.keys().collect::<Vec<_>>(), ["deferred"]);
+}
+
+const VANCOUVER_INCIDENT: &str = r#"
+id = "tz-fresh"
+as_of = "2026-11-25T00:00:00Z"
+[window]
+start = "2026-11-20T07:00:00Z"
+end = "2026-11-20T08:00:00Z"
+[evidence]
+key_prefix = "brb/"
+"#;
+
+#[test]
+fn tz_database_choice_changes_vancouver_days_and_is_recorded() {
+    // British Columbia stopped falling back on 2026-11-01 (tzdata 2026): 07:30Z on the
+    // 20th is 00:30 on the 20th with the bundled data, 23:30 on the 19th with 2025b.
+    let w = Workdir::new();
+    w.write("case/incident.toml", VANCOUVER_INCIDENT);
+    w.write(
+        "case/logs/a.log",
+        "o duo-brb [20/Nov/2026:07:30:00 +0000] 192.0.2.3 - R1 REST.GET.OBJECT brb/c.json \
+         \"GET /brb/c.json?learner_id=77&tz=America%2FVancouver HTTP/1.1\" 200 - 2 2 1 1 \"-\" \"ua\" -\n",
+    );
+    w.write("case/learners.csv", "learner_id,tz\n");
+    let cal = w.write("case/calendars.csv", "learner_id,date,kind\n");
+    let case = w.path("case");
+    let date = |dir: &str| -> String {
+        let line = w.read(&format!("{dir}/decisions.jsonl"));
+        serde_json::from_str::<serde_json::Value>(&line).unwrap()["local_date"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    plan(&case, &[case.join("logs")], &cal, &w.path("bundled"), &[]).success();
+    let fixture = root().join("testdata/tzdb-2025b");
+    plan(
+        &case,
+        &[case.join("logs")],
+        &cal,
+        &w.path("old"),
+        &["--tzdb", fixture.to_str().unwrap()],
+    )
+    .success();
+    assert_eq!(date("bundled"), "2026-11-20");
+    assert_eq!(date("old"), "2026-11-19");
+    assert_eq!(run_json(&w, "bundled")["tzdb"]["version"], "2026e");
+    assert_eq!(run_json(&w, "old")["tzdb"]["version"], "2025b");
+    assert_eq!(run_json(&w, "old")["tzdb"]["source"], "dir");
+}
+
+#[test]
+fn bad_inputs_end_in_one_line_errors_naming_the_place() {
+    let w = Workdir::new();
+    let bad_cal = w.write(
+        "cal.csv",
+        "learner_id,date,kind\n1001,2026-11-19,practice\n1001,tomorrow,practice\n",
+    );
+    let out = plan(&small(), &[small().join("logs")], &bad_cal, &w.path("out"), &[]).code(2);
+    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    let err = stderr.lines().last().unwrap();
+    assert!(
+        err.contains(&format!("{}: line 3: date \"tomorrow\"", bad_cal.display())),
+        "{stderr}"
+    );
+    assert!(!w.path("out/manifest.jsonl").exists(), "no output on error");
+
+    let out = plan(
+        &small(),
+        &[w.path("missing")],
+        &small().join("calendars.csv"),
+        &w.path("o2"),
+        &[],
+    )
+    .code(2);
+    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert!(stderr.contains("missing: cannot open"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+
+    let inc = w.write("bad/incident.toml", "id = \"x\"\n[window]\nstart = \"2026-11-20T13:00:00Z\"\nend = \"2026-11-20T12:00:00Z\"\n[evidence]\nkey_prefix = \"brb/\"\n");
+    let out = bin()
+        .args(["scan", "--incident"])
+        .arg(&inc)
+        .arg("--logs")
+        .arg(small().join("logs"))
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert!(stderr.contains("`window[0].end`"), "{stderr}");
+}
+
+#[test]
+fn rejected_lines_are_shown_with_file_and_line() {
+    let w = Workdir::new();
+    let out = plan_small(&w.path("out"), &[]).success();
+    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert!(
+        stderr.contains("2026-11-20-13-00-00-A1B2C3D4E5F60718:9: line rejected"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("learners  19 with evidence"), "summary: {stderr}");
+}
+
+#[test]
+fn scan_all_names_every_field_and_reports_rejections() {
+    let samples = root().join("../shared/reference/logs/s3_access_log_samples.txt");
+    let out = bin()
+        .args(["scan", "--all", "--logs"])
+        .arg(&samples)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let rows: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let total = fs::read_to_string(&samples).unwrap().lines().count();
+    assert_eq!(rows.len(), total, "one output line per input line");
+    let records: Vec<_> = rows.iter().filter(|r| r.get("rejected").is_none()).collect();
+    let comments = fs::read_to_string(&samples)
+        .unwrap()
+        .lines()
+        .filter(|l| l.starts_with('#'))
+        .count();
+    assert_eq!(records.len(), total - comments, "every sample record parses");
+    assert_eq!(records[0]["time"], "2019-02-06T00:00:38Z");
+    let raw = text.lines().find(|l| !l.contains("\"rejected\"")).unwrap();
+    assert_keys_in_order(
+        raw,
+        &[
+            "bucket_owner",
+            "bucket",
+            "time",
+            "remote_ip",
+            "source_region",
+            "extra_fields",
+        ],
+    );
+    let rejected = rows.iter().find(|r| r.get("rejected").is_some()).unwrap();
+    assert_eq!(rejected["line"], 1);
+    assert!(rejected["file"]
+        .as_str()
+        .unwrap()
+        .ends_with("s3_access_log_samples.txt"));
+}
+
+#[test]
+fn scan_prints_deduplicated_evidence() {
+    let out = bin()
+        .args(["scan", "--incident"])
+        .arg(small().join("incident.toml"))
+        .arg("--logs")
+        .arg(small().join("logs"))
+        .arg(small().join("logs"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        text.lines().count(),
+        28,
+        "28 distinct records however often the logs are passed"
+    );
+    let keys = [
+        "learner_id",
+        "time",
+        "request_id",
+        "key",
+        "http_status",
+        "tz_param",
+    ];
+    assert_keys_in_order(text.lines().next().unwrap(), &keys);
+}
+
+/// serde_json's map sorts keys, so order is checked on the raw line.
+fn assert_keys_in_order(line: &str, keys: &[&str]) {
+    let at: Vec<usize> = keys
+        .iter()
+        .map(|k| line.find(&format!("\"{k}\":")).unwrap())
+        .collect();
+    assert!(at.windows(2).all(|p| p[0] < p[1]), "{line}");
+    assert!(line.starts_with(&format!("{{\"{}\":", keys[0])), "{line}");
+}
