@@ -28,7 +28,7 @@ test: lint
 ## Regenerate the generated incident and its expected outputs (review the diff).
 testdata: build
 	rm -rf $(GENERATED)/logs
-	$(CARGO) run --release --locked --example gen_incident -- --out $(GENERATED) --learners 5000 --seed 20261120
+	$(CARGO) run --release --locked --example gen_incident -- --out $(GENERATED) --learners 2000 --gzip --seed 20261120
 	$(BIN) plan --incident $(GENERATED)/incident.toml --logs $(GENERATED)/logs \
 		--learners $(GENERATED)/learners.csv --calendars $(GENERATED)/calendars.csv --out $(GENERATED)/expected
 	rm -f $(GENERATED)/expected/run.json

@@ -442,3 +442,28 @@ fn assert_keys_in_order(line: &str, keys: &[&str]) {
     assert!(at.windows(2).all(|p| p[0] < p[1]), "{line}");
     assert!(line.starts_with(&format!("{{\"{}\":", keys[0])), "{line}");
 }
+
+#[test]
+fn generated_incident_matches_expected_at_one_and_many_threads() {
+    // testdata/generated is made by `make testdata` (examples/gen_incident.rs); its
+    // expected outputs were reviewed against an independent reading of SPEC.
+    let case = root().join("testdata/generated");
+    let w = Workdir::new();
+    for (dir, threads) in [("one", "1"), ("many", "3")] {
+        plan(
+            &case,
+            &[case.join("logs")],
+            &case.join("calendars.csv"),
+            &w.path(dir),
+            &["--threads", threads],
+        )
+        .success();
+        for f in ["manifest.jsonl", "decisions.jsonl"] {
+            let want = fs::read_to_string(case.join("expected").join(f)).unwrap();
+            assert!(
+                w.read(&format!("{dir}/{f}")) == want,
+                "{dir}/{f} differs from expected"
+            );
+        }
+    }
+}
