@@ -1,4 +1,5 @@
-//! The scan progress bar on stderr: shown only when stderr is a terminal.
+//! Progress on stderr, shown only when stderr is a terminal: bytes and lines while
+//! scanning, a spinner for the later stages.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -12,6 +13,17 @@ impl Bar {
         ) {
             bar.set_style(style);
         }
+        Bar(bar)
+    }
+
+    /// A spinner for a stage without a byte count (reading calendars, planning).
+    pub fn stage(message: &'static str) -> Bar {
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} {elapsed}") {
+            bar.set_style(style);
+        }
+        bar.set_message(message);
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
         Bar(bar)
     }
 

@@ -90,8 +90,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 
     let wanted: HashSet<u64> = gathered.evidence.iter().map(|e| e.learner_id).collect();
     let keep = |id: u64| wanted.contains(&id);
+    let reading = Bar::stage("reading learners and calendars");
     let learners = calendar::read_learners(&args.learners, &keep)?;
     let calendars = calendar::read_calendars(&args.calendars, &keep)?;
+    reading.finish();
     let ctx = Context {
         tzdb: &tzdb,
         learners: &learners,
