@@ -38,6 +38,7 @@ const FIELDS: usize = 27;
 /// The oldest layout ends at `version_id`.
 const MIN_FIELDS: usize = 18;
 const TIME: usize = Field::Time as usize;
+const USER_AGENT: usize = Field::UserAgent as usize;
 const INTEGERS: [Field; 5] = [
     Field::HttpStatus,
     Field::BytesSent,
@@ -220,7 +221,7 @@ pub fn parse(line: &[u8]) -> Result<Record<'_>, Reject> {
         let next = if len == TIME {
             next_time_field(line, &mut pos)?
         } else {
-            next_field(line, &mut pos)?
+            next_field(line, &mut pos, len)?
         };
         let Some(span) = next else { break };
         spans[len] = span;
@@ -228,7 +229,7 @@ pub fn parse(line: &[u8]) -> Result<Record<'_>, Reject> {
     }
     let extra = skip_spaces(line, pos);
     // Split the extras now so that `extra_fields` cannot meet a bad quote later.
-    while next_field(line, &mut pos)?.is_some() {}
+    while next_field(line, &mut pos, FIELDS)?.is_some() {}
     if len < MIN_FIELDS {
         return Err(Reject::TooFewFields);
     }
@@ -307,7 +308,7 @@ impl<'a> Record<'a> {
         let line = self.line;
         let mut pos = self.extra;
         std::iter::from_fn(move || {
-            let span = next_field(line, &mut pos).ok().flatten()?;
+            let span = next_field(line, &mut pos, FIELDS).ok().flatten()?;
             line.get(span.start..span.end)
         })
     }
@@ -359,12 +360,13 @@ fn skip_spaces(line: &[u8], pos: usize) -> usize {
 }
 
 /// The next field after `pos`, quotes stripped; `None` at the end of the line.
-fn next_field(line: &[u8], pos: &mut usize) -> Result<Option<Span>, Reject> {
+/// `index` is the field's position, which decides where a quoted field may end.
+fn next_field(line: &[u8], pos: &mut usize, index: usize) -> Result<Option<Span>, Reject> {
     let start = skip_spaces(line, *pos);
     let (span, after) = match line.get(start) {
         None => return Ok(None),
         Some(b'"') => {
-            let close = closing_quote(line, start + 1).ok_or(Reject::UnterminatedQuote)?;
+            let close = closing_quote(line, start + 1, index).ok_or(Reject::UnterminatedQuote)?;
             let span = Span {
                 start: start + 1,
                 end: close,
@@ -380,11 +382,30 @@ fn next_field(line: &[u8], pos: &mut usize) -> Result<Option<Span>, Reject> {
     Ok(Some(span))
 }
 
-/// The first `"` at or after `from` that ends a field: followed by a space or the end.
-fn closing_quote(line: &[u8], from: usize) -> Option<usize> {
-    memchr_iter(b'"', tail(line, from))
+/// The `"` at or after `from` that ends field `index`: one followed by a space or the
+/// end (and, for the user agent, by a plausible version id). Real user agents carry unescaped quotes
+/// (`"Mozilla "Foo" Bar"`), so "the first quote then a space" alone would shift every
+/// later field; when nothing fits, the first candidate is taken. Only the user agent
+/// is searched further: it is the field real clients fill with quotes, and elsewhere a
+/// guess could shift fields where a rejection is the honest answer.
+fn closing_quote(line: &[u8], from: usize, index: usize) -> Option<usize> {
+    let mut candidates = memchr_iter(b'"', tail(line, from))
         .map(|i| from + i)
-        .find(|&q| matches!(line.get(q + 1), None | Some(b' ')))
+        .filter(|&q| matches!(line.get(q + 1), None | Some(b' ')));
+    let first = candidates.next()?;
+    std::iter::once(first)
+        .chain(candidates)
+        .find(|&q| index != USER_AGENT || version_id_follows(tail(line, q + 1)))
+        .or(Some(first))
+}
+
+/// Whether the token after a closing quote can be the version id, which AWS never quotes.
+fn version_id_follows(rest: &[u8]) -> bool {
+    let rest = tail(rest, skip_spaces(rest, 0));
+    let next = rest
+        .get(..memchr(b' ', rest).unwrap_or(rest.len()))
+        .unwrap_or_default();
+    memchr(b'"', next).is_none()
 }
 
 /// The time field keeps its brackets here; it holds a space, so it ends at its `]`.
@@ -392,7 +413,7 @@ fn next_time_field(line: &[u8], pos: &mut usize) -> Result<Option<Span>, Reject>
     let start = skip_spaces(line, *pos);
     if line.get(start) != Some(&b'[') {
         // Not a time: split it like any field, but leave the time check nothing to accept.
-        return Ok(next_field(line, pos)?.map(|_| Span { start, end: start }));
+        return Ok(next_field(line, pos, TIME)?.map(|_| Span { start, end: start }));
     }
     let close = memchr(b']', tail(line, start)).ok_or(Reject::BadTime)? + start;
     if !matches!(line.get(close + 1), None | Some(b' ')) {
@@ -731,6 +752,27 @@ mod tests {
         let inner = line_with(&[(Field::Referer, "\"a\"b c\"")]);
         let rec = parse(inner.as_bytes()).expect("parses");
         assert_eq!(text(rec.get(Field::Referer)), Some("a\"b c"));
+    }
+
+    #[test]
+    fn a_quote_then_a_space_inside_a_quoted_field_does_not_shift_later_fields() {
+        let line = line_with(&[(Field::UserAgent, "\"Mozilla \"Foo\" Bar\"")]);
+        let rec = parse(line.as_bytes()).expect("parses");
+        assert_eq!(text(rec.get(Field::UserAgent)), Some("Mozilla \"Foo\" Bar"));
+        let plain = line_with(&[]);
+        let base = parse(plain.as_bytes()).expect("parses");
+        for f in [
+            Field::VersionId,
+            Field::HostId,
+            Field::TlsVersion,
+            Field::SourceRegion,
+        ] {
+            assert_eq!(rec.get(f), base.get(f), "{f:?} kept its place");
+        }
+        assert_eq!(rec.extra_fields().count(), 0);
+        // In the request URI it is not guessed at: the shifted status rejects the line.
+        let uri = line_with(&[(Field::RequestUri, "\"GET /brb/c?q=\"a\" b HTTP/1.1\"")]);
+        assert_eq!(parse(uri.as_bytes()).err(), Some(Reject::BadInteger));
     }
 
     #[test]
@@ -1766,6 +1808,28 @@ mod tests {
         prop_oneof![inside, bare, null_cell()].boxed()
     }
 
+    fn tail_cell() -> BoxedStrategy<Cell> {
+        let bare = vec(any_byte(), 1..12).prop_map(|mut t| {
+            for b in t.iter_mut() {
+                if matches!(*b, b' ' | b'\r' | b'"') {
+                    *b = b'_';
+                }
+            }
+            Cell {
+                logged: t.clone(),
+                text: t,
+            }
+        });
+        prop_oneof![
+            bare,
+            Just(Cell {
+                logged: b"-".to_vec(),
+                text: b"-".to_vec()
+            })
+        ]
+        .boxed()
+    }
+
     fn integer_cell(max: u64) -> BoxedStrategy<Cell> {
         let number = (0..=max, any::<bool>()).prop_map(|(n, q)| {
             let t = n.to_string().into_bytes();
@@ -1792,6 +1856,8 @@ mod tests {
                 .boxed(),
             Some(Field::HttpStatus) => integer_cell(u64::from(u16::MAX)),
             Some(f) if f.integer_slot().is_some() => integer_cell(u64::MAX),
+            // AWS never quotes what follows the user agent, nor puts quotes in it.
+            _ if i > USER_AGENT => tail_cell(),
             _ => text_cell(),
         }
     }
