@@ -128,7 +128,7 @@ pub fn read_calendars(path: &Path, keep: &dyn Fn(u64) -> bool) -> Result<Calenda
             return Ok(());
         }
         let date = parse_date(cells[1].as_deref()).map_err(|m| err(path, place, m))?;
-        let kind = cells[2].as_deref().unwrap_or("");
+        let kind = cells[2].as_deref().unwrap_or("").trim();
         let kind = DayKind::parse(kind).ok_or_else(|| {
             err(
                 path,
@@ -172,20 +172,42 @@ fn parse_date(cell: Option<&str>) -> Result<Date, String> {
         .ok_or_else(|| format!("date {s:?} is not a date like 2026-11-20"))
 }
 
-type RowFn<'a> = dyn FnMut(Place, &[Option<String>]) -> Result<(), TableError> + 'a;
+/// Checks that a learners or calendars file can be opened and has a known format, so
+/// a bad path fails before the logs are scanned.
+pub fn check_readable(path: &Path) -> Result<(), TableError> {
+    format_of(path)?;
+    open(path).map(drop)
+}
 
-/// Calls `f` with the named columns of every row, as text (null → `None`).
-fn for_each_row(path: &Path, columns: &[&str], f: &mut RowFn<'_>) -> Result<(), TableError> {
+#[derive(Clone, Copy)]
+enum TableFormat {
+    Csv,
+    JsonLines,
+    Parquet,
+}
+
+fn format_of(path: &Path) -> Result<TableFormat, TableError> {
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
     match ext.to_ascii_lowercase().as_str() {
-        "csv" => csv_rows(path, columns, f),
-        "jsonl" | "ndjson" | "json" => json_rows(path, columns, f),
-        "parquet" | "pq" => parquet_rows(path, columns, f),
+        "csv" => Ok(TableFormat::Csv),
+        "jsonl" | "ndjson" | "json" => Ok(TableFormat::JsonLines),
+        "parquet" | "pq" => Ok(TableFormat::Parquet),
         _ => Err(err(
             path,
             Place::File,
             "unknown format: name the file .csv, .jsonl or .parquet".into(),
         )),
+    }
+}
+
+type RowFn<'a> = dyn FnMut(Place, &[Option<String>]) -> Result<(), TableError> + 'a;
+
+/// Calls `f` with the named columns of every row, as text (null → `None`).
+fn for_each_row(path: &Path, columns: &[&str], f: &mut RowFn<'_>) -> Result<(), TableError> {
+    match format_of(path)? {
+        TableFormat::Csv => csv_rows(path, columns, f),
+        TableFormat::JsonLines => json_rows(path, columns, f),
+        TableFormat::Parquet => parquet_rows(path, columns, f),
     }
 }
 
@@ -308,43 +330,32 @@ type Cell<'a> = Box<dyn Fn(usize) -> Option<String> + 'a>;
 /// A column as a cell-to-text function, for the types exports use for ids, dates and names.
 fn text_column<'a>(batch: &'a RecordBatch, name: &str) -> Result<Cell<'a>, String> {
     use arrow_array::cast::AsArray;
-    use arrow_array::types::{Date32Type, Int64Type, UInt64Type};
+    use arrow_array::types::{Date32Type, Int32Type, Int64Type, UInt32Type, UInt64Type};
     use arrow_schema::DataType;
     let column = batch
         .column_by_name(name)
         .ok_or_else(|| format!("no `{name}` column"))?;
-    let valid = move |i: usize| column.is_valid(i);
+    let column: &'a dyn Array = column.as_ref();
     Ok(match column.data_type() {
-        DataType::Utf8 => {
-            let a = column.as_string::<i32>();
-            Box::new(move |i| valid(i).then(|| a.value(i).to_string()))
-        }
-        DataType::LargeUtf8 => {
-            let a = column.as_string::<i64>();
-            Box::new(move |i| valid(i).then(|| a.value(i).to_string()))
-        }
-        DataType::Utf8View => {
-            let a = column.as_string_view();
-            Box::new(move |i| valid(i).then(|| a.value(i).to_string()))
-        }
-        DataType::UInt64 => {
-            let a = column.as_primitive::<UInt64Type>();
-            Box::new(move |i| valid(i).then(|| a.value(i).to_string()))
-        }
-        DataType::Int64 => {
-            let a = column.as_primitive::<Int64Type>();
-            Box::new(move |i| valid(i).then(|| a.value(i).to_string()))
-        }
-        DataType::Date32 => {
-            let a = column.as_primitive::<Date32Type>();
-            Box::new(move |i| valid(i).then(|| date32(a.value(i))))
-        }
+        DataType::Utf8 => cells(column, |i| column.as_string::<i32>().value(i)),
+        DataType::LargeUtf8 => cells(column, |i| column.as_string::<i64>().value(i)),
+        DataType::Utf8View => cells(column, |i| column.as_string_view().value(i)),
+        DataType::UInt64 => cells(column, |i| column.as_primitive::<UInt64Type>().value(i)),
+        DataType::Int64 => cells(column, |i| column.as_primitive::<Int64Type>().value(i)),
+        DataType::UInt32 => cells(column, |i| column.as_primitive::<UInt32Type>().value(i)),
+        DataType::Int32 => cells(column, |i| column.as_primitive::<Int32Type>().value(i)),
+        DataType::Date32 => cells(column, |i| date32(column.as_primitive::<Date32Type>().value(i))),
         other => {
             return Err(format!(
                 "column `{name}` has type {other}, expected text, integer or date"
             ))
         }
     })
+}
+
+/// A column's cells as text, nulls as `None`.
+fn cells<'a, V: ToString>(column: &'a dyn Array, value: impl Fn(usize) -> V + 'a) -> Cell<'a> {
+    Box::new(move |i| column.is_valid(i).then(|| value(i).to_string()))
 }
 
 /// Days since 1970-01-01 as `YYYY-MM-DD`.

@@ -14,7 +14,8 @@ pub struct Evidence {
     pub learner_id: u64,
     /// Unix seconds, UTC.
     pub time: i64,
-    pub request_id: Box<str>,
+    /// `None` when the log has `-`: such a record is never merged with another.
+    pub request_id: Option<Box<str>>,
     /// The object key as logged (still URL-encoded).
     pub key: Box<str>,
     pub http_status: u16,
@@ -31,7 +32,6 @@ pub enum NotEvidence {
     OtherStatus,
     OutsideWindow,
     NoLearnerId,
-    NoRequestId,
 }
 
 impl NotEvidence {
@@ -43,7 +43,6 @@ impl NotEvidence {
             NotEvidence::OtherStatus => "other_status",
             NotEvidence::OutsideWindow => "outside_window",
             NotEvidence::NoLearnerId => "no_learner_id",
-            NotEvidence::NoRequestId => "no_request_id",
         }
     }
 }
@@ -101,14 +100,13 @@ impl Matcher {
         let learner_id = query::param(q, &self.learner_param)
             .and_then(|v| query::learner_id(&v))
             .ok_or(NotEvidence::NoLearnerId)?;
-        let request_id = rec.request_id().ok_or(NotEvidence::NoRequestId)?;
         let tz_param = query::param(q, &self.tz_param)
             .filter(|v| !v.is_empty())
             .map(|v| text(&v));
         Ok(Evidence {
             learner_id,
             time,
-            request_id: text(request_id),
+            request_id: rec.request_id().map(text),
             key: text(key),
             http_status: status,
             tz_param,
@@ -122,12 +120,13 @@ fn text(bytes: &[u8]) -> Box<str> {
 
 /// Keeps one record per request id and sorts by learner, time, request id.
 /// Returns how many repeats were removed. Which copy survives does not depend on
-/// input order: the smallest by the full record.
+/// input order: the smallest by the full record. Records without a request id are
+/// all kept: nothing says two of them are one.
 pub fn dedupe(records: &mut Vec<Evidence>) -> u64 {
     use rayon::slice::ParallelSliceMut;
     records.par_sort_unstable_by(|a, b| a.request_id.cmp(&b.request_id).then_with(|| a.cmp(b)));
     let before = records.len();
-    records.dedup_by(|later, kept| later.request_id == kept.request_id);
+    records.dedup_by(|later, kept| later.request_id.is_some() && later.request_id == kept.request_id);
     records.par_sort_unstable();
     (before - records.len()) as u64
 }
@@ -175,7 +174,7 @@ key_prefix = "brb/"
         .unwrap();
         assert_eq!(e.learner_id, 42);
         assert_eq!(e.time, 1_795_179_900);
-        assert_eq!(&*e.request_id, "REQ1");
+        assert_eq!(e.request_id.as_deref(), Some("REQ1"));
         assert_eq!(e.http_status, 304);
         assert_eq!(e.tz_param.as_deref(), Some("Etc/GMT+12"));
     }
@@ -273,7 +272,7 @@ key_prefix = "brb/"
         Evidence {
             learner_id,
             time,
-            request_id: request_id.into(),
+            request_id: (!request_id.is_empty()).then(|| request_id.into()),
             key: "brb/c".into(),
             http_status: 200,
             tz_param: None,
@@ -296,5 +295,14 @@ key_prefix = "brb/"
         assert_eq!(dedupe(&mut b), 2);
         assert_eq!(a, b);
         assert_eq!(a, vec![ev(1, 5, "A"), ev(2, 10, "B"), ev(3, 1, "C")]);
+    }
+
+    #[test]
+    fn records_without_a_request_id_are_evidence_and_never_merged() {
+        let l = line("duo-brb", T, GET, "brb/c", "learner_id=9", "200").replace(" REQ1 ", " - ");
+        assert_eq!(classify(&l).unwrap().request_id, None);
+        let mut v = vec![ev(9, 1, ""), ev(9, 1, ""), ev(9, 2, "X")];
+        assert_eq!(dedupe(&mut v), 0);
+        assert_eq!(v.len(), 3);
     }
 }

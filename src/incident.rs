@@ -50,7 +50,7 @@ pub struct EvidenceSpec {
 
 #[derive(Debug, thiserror::Error)]
 pub enum IncidentError {
-    #[error("{path}: cannot read the incident file: {source}")]
+    #[error("{path}: cannot read the incident file")]
     Read { path: String, source: std::io::Error },
     #[error("{path}: {message}")]
     Toml { path: String, message: String },
@@ -66,23 +66,18 @@ pub enum IncidentError {
 #[serde(deny_unknown_fields)]
 struct RawIncident {
     id: String,
-    as_of: Option<String>,
-    window: OneOrMany,
+    /// Text or a TOML datetime, both RFC 3339.
+    as_of: Option<toml::Value>,
+    /// One `[window]` table or an array of `[[window]]` tables.
+    window: toml::Value,
     evidence: RawEvidence,
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum OneOrMany {
-    One(RawWindow),
-    Many(Vec<RawWindow>),
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawWindow {
-    start: String,
-    end: String,
+    start: toml::Value,
+    end: toml::Value,
 }
 
 #[derive(Deserialize)]
@@ -148,22 +143,25 @@ impl Incident {
             ));
         }
         let as_of = match &raw.as_of {
-            Some(s) => Some(parse_instant(s).map_err(|m| invalid("as_of", m))?),
+            Some(v) => Some(toml_instant(v).map_err(|m| invalid("as_of", m))?),
             None => None,
         };
         let raw_windows = match raw.window {
-            OneOrMany::One(w) => vec![w],
-            OneOrMany::Many(ws) => ws,
+            toml::Value::Array(items) => items,
+            table => vec![table],
         };
         if raw_windows.is_empty() {
             return Err(invalid("window", "needs at least one window".into()));
         }
         let mut windows = Vec::with_capacity(raw_windows.len());
-        for (i, w) in raw_windows.iter().enumerate() {
-            let key = |k: &str| format!("window[{i}].{k}");
-            let start = parse_instant(&w.start).map_err(|m| invalid(&key("start"), m))?;
-            let end = parse_instant(&w.end).map_err(|m| invalid(&key("end"), m))?;
-            for (k, t) in [("start", start), ("end", end)] {
+        for (i, w) in raw_windows.into_iter().enumerate() {
+            let key = |k: &str| format!("window[{i}]{k}");
+            let w: RawWindow = w
+                .try_into()
+                .map_err(|e: toml::de::Error| invalid(&key(""), e.message().to_string()))?;
+            let start = toml_instant(&w.start).map_err(|m| invalid(&key(".start"), m))?;
+            let end = toml_instant(&w.end).map_err(|m| invalid(&key(".end"), m))?;
+            for (k, t) in [(".start", start), (".end", end)] {
                 if !YEARS.contains(&t.to_zoned(jiff::tz::TimeZone::UTC).year()) {
                     return Err(invalid(
                         &key(k),
@@ -173,7 +171,7 @@ impl Incident {
             }
             if end <= start {
                 return Err(invalid(
-                    &key("end"),
+                    &key(".end"),
                     format!("{end} is not after the window's start {start}"),
                 ));
             }
@@ -205,6 +203,15 @@ fn validate_evidence(
     if raw.operations.is_empty() {
         return Err(invalid("evidence.operations", "must not be empty".into()));
     }
+    if raw.statuses.is_empty() {
+        return Err(invalid("evidence.statuses", "must not be empty".into()));
+    }
+    if raw.bucket.as_deref() == Some("") {
+        return Err(invalid(
+            "evidence.bucket",
+            "must not be empty (leave it out to accept any bucket)".into(),
+        ));
+    }
     if let Some(s) = raw.statuses.iter().find(|s| !(100..=599).contains(*s)) {
         return Err(invalid("evidence.statuses", format!("{s} is not an HTTP status")));
     }
@@ -225,6 +232,17 @@ fn validate_evidence(
         tz_param: raw.tz_param,
         default_tz: Some(raw.default_tz).filter(|z| !z.is_empty()),
     })
+}
+
+/// An instant given as text or as a TOML datetime.
+fn toml_instant(value: &toml::Value) -> Result<Timestamp, String> {
+    match value {
+        toml::Value::String(s) => parse_instant(s),
+        toml::Value::Datetime(d) => parse_instant(&d.to_string()),
+        other => Err(format!(
+            "{other} is not an RFC 3339 instant like 2026-11-20T13:00:00Z"
+        )),
+    }
 }
 
 /// Parses an RFC 3339 instant; the message says what was expected.
@@ -337,6 +355,33 @@ default_tz = "UTC"
         assert!(e.contains("`evidence.statuses`"), "{e}");
         let e = err(&GOOD.replace("2026-11-20T13:00:00Z", "1900-11-20T13:00:00Z"));
         assert!(e.contains("window[0].start"), "{e}");
+    }
+
+    #[test]
+    fn window_errors_name_the_window_and_toml_datetimes_are_instants() {
+        let e = err(&GOOD.replace("end   = \"2026-11-20T16:30:00Z\"", ""));
+        assert!(e.contains("`window[0]`") && e.contains("end"), "{e}");
+        let e = err(&GOOD.replace("start = ", "strat = "));
+        assert!(e.contains("`window[0]`") && e.contains("strat"), "{e}");
+        let e = err(&GOOD.replace("\"2026-11-20T16:30:00Z\"", "42"));
+        assert!(e.contains("`window[0].end`"), "{e}");
+        let bare = GOOD
+            .replace("\"2026-11-20T13:00:00Z\"", "2026-11-20T13:00:00Z")
+            .replace("\"2026-11-22T06:00:00Z\"", "2026-11-22T07:00:00+01:00");
+        let inc = Incident::parse(&bare, "inc.toml").unwrap();
+        assert_eq!(
+            inc.as_of.map(|t| t.to_string()).as_deref(),
+            Some("2026-11-22T06:00:00Z")
+        );
+        assert_eq!(inc.windows[0].start, 1_795_179_600);
+    }
+
+    #[test]
+    fn evidence_that_could_never_match_is_rejected() {
+        let e = err(&format!("{GOOD}statuses = []\n"));
+        assert!(e.contains("`evidence.statuses`"), "{e}");
+        let e = err(&GOOD.replace("bucket = \"duo-brb\"", "bucket = \"\""));
+        assert!(e.contains("`evidence.bucket`"), "{e}");
     }
 
     #[test]

@@ -4,12 +4,13 @@
 //! The result is ordered by learner id and, within a learner, by date, whatever the
 //! thread count. It knows nothing of output formats.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use jiff::civil::Date;
 use rayon::prelude::*;
 
-use crate::calendar::{Calendars, Learners};
+use crate::calendar::{Calendars, DayKind, Learners};
 use crate::evidence::Evidence;
 use crate::localday::{Tzdb, Zone};
 use crate::rules::{self, Outcome};
@@ -103,21 +104,26 @@ pub struct LearnerPlan {
     pub verdict: Verdict,
 }
 
-/// Zone names that the tz database did not know, by where they were given.
+/// Input the plan set aside, counted so nothing is dropped silently.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub struct InvalidZones {
+pub struct SetAside {
     /// Learners whose learners-file zone is not a valid zone name.
-    pub learners_file: u64,
+    pub invalid_zone_in_learners_file: u64,
     /// Evidence records whose tz parameter is not a valid zone name.
-    pub tz_param: u64,
+    pub invalid_zone_in_tz_param: u64,
+    /// Calendar days on a date that does not exist in the learner's zone (Pacific/Apia
+    /// 2011-12-30): no local instant falls on them, so the rules ignore them.
+    pub calendar_days_not_in_zone: u64,
 }
 
-impl std::ops::Add for InvalidZones {
-    type Output = InvalidZones;
-    fn add(self, o: InvalidZones) -> InvalidZones {
-        InvalidZones {
-            learners_file: self.learners_file + o.learners_file,
-            tz_param: self.tz_param + o.tz_param,
+impl std::ops::Add for SetAside {
+    type Output = SetAside;
+    fn add(self, o: SetAside) -> SetAside {
+        SetAside {
+            invalid_zone_in_learners_file: self.invalid_zone_in_learners_file
+                + o.invalid_zone_in_learners_file,
+            invalid_zone_in_tz_param: self.invalid_zone_in_tz_param + o.invalid_zone_in_tz_param,
+            calendar_days_not_in_zone: self.calendar_days_not_in_zone + o.calendar_days_not_in_zone,
         }
     }
 }
@@ -134,16 +140,14 @@ pub struct Context<'a> {
 
 /// Plans every learner. `evidence` must be sorted by learner, time, request id
 /// (as `evidence::dedupe` leaves it).
-pub fn plan(evidence: &[Evidence], ctx: &Context<'_>) -> (Vec<LearnerPlan>, InvalidZones) {
+pub fn plan(evidence: &[Evidence], ctx: &Context<'_>) -> (Vec<LearnerPlan>, SetAside) {
     let zones = ZoneCache::build(evidence, ctx);
     let learners: Vec<&[Evidence]> = evidence.chunk_by(|a, b| a.learner_id == b.learner_id).collect();
-    let results: Vec<(LearnerPlan, InvalidZones)> = learners
+    let results: Vec<(LearnerPlan, SetAside)> = learners
         .par_iter()
         .map(|records| plan_learner(records, ctx, &zones))
         .collect();
-    let invalid = results
-        .iter()
-        .fold(InvalidZones::default(), |acc, (_, i)| acc + *i);
+    let invalid = results.iter().fold(SetAside::default(), |acc, (_, i)| acc + *i);
     (results.into_iter().map(|(plan, _)| plan).collect(), invalid)
 }
 
@@ -166,19 +170,16 @@ impl<'a> ZoneCache<'a> {
     }
 }
 
-fn plan_learner(
-    records: &[Evidence],
-    ctx: &Context<'_>,
-    zones: &ZoneCache<'_>,
-) -> (LearnerPlan, InvalidZones) {
+fn plan_learner(records: &[Evidence], ctx: &Context<'_>, zones: &ZoneCache<'_>) -> (LearnerPlan, SetAside) {
     let learner_id = records[0].learner_id;
     let from_file = ctx.learners.zone(learner_id);
-    let invalid = InvalidZones {
-        learners_file: u64::from(from_file.is_some_and(|n| zones.get(n).is_none())),
-        tz_param: records
+    let mut set_aside = SetAside {
+        invalid_zone_in_learners_file: u64::from(from_file.is_some_and(|n| zones.get(n).is_none())),
+        invalid_zone_in_tz_param: records
             .iter()
             .filter(|r| r.tz_param.as_deref().is_some_and(|n| zones.get(n).is_none()))
             .count() as u64,
+        calendar_days_not_in_zone: 0,
     };
     // Records are in (time, request id) order: the latest valid parameter is the last.
     let from_param = records
@@ -198,12 +199,33 @@ fn plan_learner(
             reason: SkipReason::UnknownTimezone,
             hits: Hits::of(records),
         },
-        Some((name, zone, tz_source)) => planned(records, zone, name, tz_source, ctx),
+        Some((name, zone, tz_source)) => {
+            let (days, missing) = calendar_in_zone(ctx.calendars.of(learner_id), zone);
+            set_aside.calendar_days_not_in_zone = missing;
+            planned(records, zone, name, tz_source, &days, ctx.as_of)
+        }
     };
-    (LearnerPlan { learner_id, verdict }, invalid)
+    (LearnerPlan { learner_id, verdict }, set_aside)
 }
 
-fn planned(records: &[Evidence], zone: &Zone, name: &str, tz_source: TzSource, ctx: &Context<'_>) -> Verdict {
+/// The learner's calendar without dates the zone skips, and how many there were.
+fn calendar_in_zone<'c>(days: &'c [(Date, DayKind)], zone: &Zone) -> (Cow<'c, [(Date, DayKind)]>, u64) {
+    if days.iter().all(|&(d, _)| zone.exists(d)) {
+        return (Cow::Borrowed(days), 0);
+    }
+    let kept: Vec<_> = days.iter().copied().filter(|&(d, _)| zone.exists(d)).collect();
+    let missing = (days.len() - kept.len()) as u64;
+    (Cow::Owned(kept), missing)
+}
+
+fn planned(
+    records: &[Evidence],
+    zone: &Zone,
+    name: &str,
+    tz_source: TzSource,
+    calendar: &[(Date, DayKind)],
+    as_of: i64,
+) -> Verdict {
     let mut by_day: Vec<(Date, Hits)> = Vec::new();
     for r in records {
         let date = zone.local_date(r.time);
@@ -221,8 +243,7 @@ fn planned(records: &[Evidence], zone: &Zone, name: &str, tz_source: TzSource, c
     }
     by_day.sort_unstable_by_key(|&(d, _)| d);
     let affected: Vec<Date> = by_day.iter().map(|&(d, _)| d).collect();
-    let learner_id = records[0].learner_id;
-    let decisions = rules::decide(zone, ctx.calendars.of(learner_id), &affected, ctx.as_of);
+    let decisions = rules::decide(zone, calendar, &affected, as_of);
     let days = decisions
         .days
         .iter()
@@ -235,5 +256,28 @@ fn planned(records: &[Evidence], zone: &Zone, name: &str, tz_source: TzSource, c
         days,
         streak_before: decisions.streak_before,
         streak_after: decisions.streak_after,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::localday::TzdbChoice;
+
+    #[test]
+    fn calendar_days_the_zone_skips_are_counted_and_ignored() {
+        let tzdb = Tzdb::open(&TzdbChoice::Bundled).unwrap();
+        let apia = tzdb.zone("Pacific/Apia").unwrap();
+        let d = |s: &str| s.parse::<Date>().unwrap();
+        let days = [
+            (d("2011-12-29"), DayKind::Practice),
+            (d("2011-12-30"), DayKind::Practice),
+            (d("2011-12-31"), DayKind::Freeze),
+        ];
+        let (kept, missing) = calendar_in_zone(&days, &apia);
+        assert_eq!(missing, 1);
+        assert_eq!(&*kept, [days[0], days[2]]);
+        let utc = tzdb.zone("UTC").unwrap();
+        assert!(matches!(calendar_in_zone(&days, &utc), (Cow::Borrowed(_), 0)));
     }
 }

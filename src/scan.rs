@@ -15,6 +15,8 @@ use crate::source::{Input, InputDigest, Opened, SourceError};
 pub struct Block {
     pub input: usize,
     pub first_line: u64,
+    /// How many lines `data` holds, counted once when the block is cut.
+    pub line_count: u64,
     pub data: Vec<u8>,
 }
 
@@ -30,11 +32,11 @@ impl Block {
             .zip(self.first_line..)
             .map(|(l, n)| (n, l))
     }
+}
 
-    fn line_count(&self) -> u64 {
-        let newlines = memchr::memchr_iter(b'\n', &self.data).count() as u64;
-        newlines + u64::from(!self.data.is_empty() && !self.data.ends_with(b"\n"))
-    }
+fn count_lines(data: &[u8]) -> u64 {
+    let newlines = memchr::memchr_iter(b'\n', data).count() as u64;
+    newlines + u64::from(!data.is_empty() && !data.ends_with(b"\n"))
 }
 
 const BLOCK: usize = 4 << 20;
@@ -70,7 +72,7 @@ where
             || reader.next_batch(),
         );
         for block in &batch {
-            progress.advance(block.line_count(), block.data.len() as u64);
+            progress.advance(block.line_count, block.data.len() as u64);
         }
         results.into_iter().try_for_each(&mut consume)?;
         batch = next?;
@@ -166,10 +168,11 @@ impl<'a> Reader<'a> {
         let block = Block {
             input,
             first_line: start_line,
+            line_count: count_lines(&data),
             data,
         };
         if let Some((_, _, first_line)) = self.open.as_mut() {
-            *first_line += block.line_count();
+            *first_line += block.line_count;
         }
         Ok((!block.data.is_empty()).then_some(block))
     }

@@ -5,7 +5,6 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::Context as _;
 use jiff::Timestamp;
 
 use crate::calendar;
@@ -14,7 +13,7 @@ use crate::gather::{self, Gathered};
 use crate::incident::{self, Incident};
 use crate::localday::{Tzdb, TzdbChoice};
 use crate::output::run::{Counts, IncidentInfo, Inputs, RunInfo, Tool, TzdbInfo};
-use crate::output::{self, ExtraFormat};
+use crate::output::{self, ExtraFormat, Staging};
 use crate::plan::{self, Context, LearnerPlan, Verdict};
 use crate::progress::Bar;
 use crate::source::{self, local::digest_file};
@@ -78,6 +77,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         (None, None) => (Timestamp::now(), "now"),
     };
     let inputs = source::expand(&args.logs)?;
+    calendar::check_readable(&args.learners)?;
+    calendar::check_readable(&args.calendars)?;
+    let mut staging = Staging::new(&args.out)?;
     let bar = Bar::new();
     let mut gathered = gather::gather(&inputs, &Matcher::new(&incident), &bar)?;
     bar.finish();
@@ -101,29 +103,24 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         default_tz: default_tz.as_deref(),
         as_of: as_of.as_second(),
     };
-    let (plans, invalid_zones) = plan::plan(&gathered.evidence, &ctx);
+    let (plans, set_aside) = plan::plan(&gathered.evidence, &ctx);
 
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("{}: cannot create the output directory", args.out.display()))?;
     let manifest = output::manifest_rows(&plans, &incident.id);
     let decisions = output::decision_rows(&plans);
-    let mut manifest_bytes = Vec::new();
-    output::jsonl().write(&manifest, &mut manifest_bytes)?;
-    let mut decision_bytes = Vec::new();
-    output::write_jsonl(&decisions, &mut decision_bytes)?;
-    for format in &args.format {
-        let format = format.format();
-        output::commit(&args.out, format.file_name(), |w| format.write(&manifest, w))?;
+    let jsonl = output::jsonl();
+    let manifest_sha256 = staging.add(jsonl.file_name(), |w| jsonl.write(&manifest, w))?;
+    let decisions_sha256 = staging.add("decisions.jsonl", |w| output::write_jsonl(&decisions, w))?;
+    for extra in ExtraFormat::ALL {
+        let format = extra.format();
+        if args.format.contains(&extra) {
+            staging.add(format.file_name(), |w| format.write(&manifest, w))?;
+        } else {
+            staging.retire(format.file_name());
+        }
     }
-    output::commit(&args.out, "manifest.jsonl", |w| Ok(w.write_all(&manifest_bytes)?))?;
-    output::commit(
-        &args.out,
-        "decisions.jsonl",
-        |w| Ok(w.write_all(&decision_bytes)?),
-    )?;
 
     let mut counts = counts(&gathered, duplicates, &plans);
-    counts.invalid_zones = invalid_zones;
+    counts.set_aside = set_aside;
     counts.learners_file_rows = learners.rows;
     counts.learners_file_repeated_rows = learners.repeated_rows;
     counts.calendar_rows = calendars.rows;
@@ -155,15 +152,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             calendars: digest_file(&args.calendars)?,
         },
         counts,
-        manifest_sha256: sha256(&manifest_bytes),
-        decisions_sha256: sha256(&decision_bytes),
+        manifest_sha256,
+        decisions_sha256,
         threads: rayon::current_num_threads(),
         wall_seconds: (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
     };
-    output::commit(&args.out, "run.json", |w| {
+    staging.add("run.json", |w| {
         serde_json::to_writer_pretty(&mut *w, &info)?;
         Ok(w.write_all(b"\n")?)
     })?;
+    staging.commit()?;
     summary(&info, &args.out);
     Ok(())
 }
@@ -209,11 +207,6 @@ fn counts(g: &Gathered, duplicates: u64, plans: &[LearnerPlan]) -> Counts {
         }
     }
     c
-}
-
-fn sha256(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    source::local::hex(&sha2::Sha256::digest(bytes))
 }
 
 /// A short summary on stderr; the data went to files.

@@ -42,7 +42,7 @@ pub struct Args {
 struct EvidenceLine<'a> {
     learner_id: u64,
     time: String,
-    request_id: &'a str,
+    request_id: Option<&'a str>,
     key: &'a str,
     http_status: u16,
     tz_param: Option<&'a str>,
@@ -76,7 +76,7 @@ fn print_evidence(incident: &Incident, inputs: &[Input], out: &mut dyn Write) ->
         let line = EvidenceLine {
             learner_id: e.learner_id,
             time: crate::output::instant(e.time),
-            request_id: &e.request_id,
+            request_id: e.request_id.as_deref(),
             key: &e.key,
             http_status: e.http_status,
             tz_param: e.tz_param.as_deref(),

@@ -71,7 +71,7 @@ pub struct DecisionRow<'a> {
 
 pub fn repair_id(learner_id: u64, local_date: &str, action: &str) -> String {
     let digest = Sha256::digest(format!("{learner_id}:{local_date}:{action}"));
-    crate::source::local::hex(&digest[..16])
+    hex::encode(&digest[..16])
 }
 
 /// RFC 3339 UTC, second precision, `Z`.

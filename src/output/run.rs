@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::plan::InvalidZones;
+use crate::plan::SetAside;
 use crate::source::InputDigest;
 
 #[derive(Debug, Serialize)]
@@ -63,7 +63,7 @@ pub struct Counts {
     pub rejected: BTreeMap<&'static str, u64>,
     pub learners: u64,
     pub learners_skipped: BTreeMap<&'static str, u64>,
-    pub invalid_zones: InvalidZones,
+    pub set_aside: SetAside,
     pub learners_file_rows: u64,
     pub learners_file_repeated_rows: u64,
     pub calendar_rows: u64,

@@ -25,8 +25,9 @@ pub struct InputDigest {
     pub sha256: String,
 }
 
+/// The cause stays out of the message: printing the error chain shows it once.
 #[derive(Debug, thiserror::Error)]
-#[error("{path}: {what}: {source}")]
+#[error("{path}: {what}")]
 pub struct SourceError {
     pub path: String,
     pub what: &'static str,
@@ -55,6 +56,7 @@ pub fn expand(paths: &[PathBuf]) -> Result<Vec<Input>, SourceError> {
             inputs.push(Input { path: path.clone() });
             continue;
         }
+        let before = inputs.len();
         let walk = walkdir::WalkDir::new(path).follow_links(true).sort_by_file_name();
         for entry in walk {
             let entry = entry.map_err(|e| {
@@ -66,6 +68,11 @@ pub fn expand(paths: &[PathBuf]) -> Result<Vec<Input>, SourceError> {
                     path: entry.into_path(),
                 });
             }
+        }
+        if inputs.len() == before {
+            // A mistyped prefix must not look like a quiet incident.
+            let none = io::Error::new(io::ErrorKind::NotFound, "no files in it");
+            return Err(SourceError::new(path, "nothing to read", none));
         }
     }
     Ok(inputs)
@@ -144,7 +151,7 @@ impl Opened {
         Ok(InputDigest {
             path: self.path.display().to_string(),
             bytes: hashing.bytes,
-            sha256: hex(&hashing.hasher.finalize()),
+            sha256: hex::encode(hashing.hasher.finalize()),
         })
     }
 }
@@ -158,31 +165,12 @@ impl Read for Opened {
     }
 }
 
-/// Lower-case hex of a byte string.
-pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
-}
-
-/// Size and SHA-256 of a whole file (learners, calendars).
+/// Size and SHA-256 of a whole file as stored (learners, calendars).
 pub fn digest_file(path: &Path) -> Result<InputDigest, SourceError> {
-    let file = File::open(path).map_err(|e| SourceError::new(path, "cannot open", e))?;
-    let mut hashing = Hashing {
-        inner: file,
-        hasher: Sha256::new(),
-        bytes: 0,
-    };
-    io::copy(&mut hashing, &mut io::sink()).map_err(|e| SourceError::new(path, "cannot read", e))?;
-    Ok(InputDigest {
-        path: path.display().to_string(),
-        bytes: hashing.bytes,
-        sha256: hex(&hashing.hasher.finalize()),
-    })
+    Opened::open(&Input {
+        path: path.to_path_buf(),
+    })?
+    .finish()
 }
 
 #[cfg(test)]
@@ -234,5 +222,13 @@ mod tests {
     fn a_missing_path_names_itself() {
         let e = expand(&["/no/such/logs".into()]).unwrap_err().to_string();
         assert!(e.starts_with("/no/such/logs: cannot open"), "{e}");
+    }
+
+    #[test]
+    fn an_empty_directory_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        let e = expand(&[dir.path().into()]).unwrap_err();
+        assert!(e.to_string().ends_with("nothing to read"), "{e}");
     }
 }
