@@ -1,7 +1,7 @@
 //! `streak-repair plan`: the job. Evidence in, repair manifest, decision log and
 //! run metadata out, each written atomically.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -80,10 +80,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     calendar::check_readable(&args.learners)?;
     calendar::check_readable(&args.calendars)?;
     let mut staging = Staging::new(&args.out)?;
+    let mut clock = Stages::new();
     let bar = Bar::new();
     let mut gathered = gather::gather(&inputs, &Matcher::new(&incident), &bar)?;
     bar.finish();
     let duplicates = evidence::dedupe(&mut gathered.evidence);
+    clock.lap("scan");
     super::warn_rejections(
         &inputs,
         &gathered.rejections,
@@ -96,6 +98,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let learners = calendar::read_learners(&args.learners, &keep)?;
     let calendars = calendar::read_calendars(&args.calendars, &keep)?;
     reading.finish();
+    clock.lap("learners_and_calendars");
     let ctx = Context {
         tzdb: &tzdb,
         learners: &learners,
@@ -104,6 +107,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         as_of: as_of.as_second(),
     };
     let (plans, set_aside) = plan::plan(&gathered.evidence, &ctx);
+    clock.lap("rules");
 
     let manifest = output::manifest_rows(&plans, &incident.id);
     let decisions = output::decision_rows(&plans);
@@ -155,7 +159,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         manifest_sha256,
         decisions_sha256,
         threads: rayon::current_num_threads(),
-        wall_seconds: (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
+        stage_seconds: clock.finish("outputs"),
+        wall_seconds: seconds(started.elapsed()),
     };
     staging.add("run.json", |w| {
         serde_json::to_writer_pretty(&mut *w, &info)?;
@@ -175,6 +180,35 @@ fn checked_default_tz(incident: &Incident, tzdb: &Tzdb, path: &Path) -> anyhow::
             tzdb.source()
         ),
         other => Ok(other.clone()),
+    }
+}
+
+fn seconds(d: std::time::Duration) -> f64 {
+    (d.as_secs_f64() * 1000.0).round() / 1000.0
+}
+
+/// Wall time per stage, for run.json (the outputs stage ends before run.json is written).
+struct Stages {
+    since: Instant,
+    laps: BTreeMap<&'static str, f64>,
+}
+
+impl Stages {
+    fn new() -> Stages {
+        Stages {
+            since: Instant::now(),
+            laps: BTreeMap::new(),
+        }
+    }
+
+    fn lap(&mut self, stage: &'static str) {
+        self.laps.insert(stage, seconds(self.since.elapsed()));
+        self.since = Instant::now();
+    }
+
+    fn finish(mut self, stage: &'static str) -> BTreeMap<&'static str, f64> {
+        self.lap(stage);
+        self.laps
     }
 }
 

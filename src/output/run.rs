@@ -22,6 +22,8 @@ pub struct RunInfo {
     pub manifest_sha256: String,
     pub decisions_sha256: String,
     pub threads: usize,
+    /// Wall seconds of each stage: scan, learners_and_calendars, rules, outputs.
+    pub stage_seconds: BTreeMap<&'static str, f64>,
     pub wall_seconds: f64,
 }
 
