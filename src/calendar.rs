@@ -23,6 +23,14 @@ pub enum DayKind {
 }
 
 impl DayKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            DayKind::Practice => "practice",
+            DayKind::Freeze => "freeze",
+            DayKind::Repair => "repair",
+        }
+    }
+
     fn parse(s: &str) -> Option<DayKind> {
         match s {
             "practice" => Some(DayKind::Practice),

@@ -114,6 +114,24 @@ impl Matcher {
     }
 }
 
+impl Matcher {
+    /// The learner a record names in its query string, evidence or not.
+    pub fn learner_named(&self, rec: &Record<'_>) -> Option<u64> {
+        query::param(rec.query()?, &self.learner_param).and_then(|v| query::learner_id(&v))
+    }
+
+    /// The learner a line names, found in its raw bytes: for lines too broken to parse.
+    pub fn learner_in_line(&self, line: &[u8]) -> Option<u64> {
+        memchr::memmem::find_iter(line, &self.learner_param[..]).find_map(|at| {
+            let before = at.checked_sub(1).map(|i| line[i]);
+            let rest = line.get(at + self.learner_param.len()..)?;
+            let value = rest.strip_prefix(b"=")?;
+            let end = value.iter().position(|b| matches!(b, b'&' | b' ' | b'"' | b'#')).unwrap_or(value.len());
+            matches!(before, Some(b'?' | b'&')).then(|| query::learner_id(&query::decode(&value[..end])))?
+        })
+    }
+}
+
 fn text(bytes: &[u8]) -> Box<str> {
     String::from_utf8_lossy(bytes).into()
 }
@@ -260,6 +278,17 @@ key_prefix = "brb/"
     #[test]
     fn key_prefix_matches_the_decoded_key() {
         assert!(classify(&line("duo-brb", T, GET, "brb%2Fc.json", "learner_id=1", "200")).is_ok());
+    }
+
+    #[test]
+    fn learners_are_found_in_records_and_broken_lines() {
+        let inc = Incident::parse(INCIDENT, "t").unwrap();
+        let m = Matcher::new(&inc);
+        let l = line("duo-brb", T, GET, "brb/c", "tz=UTC&learner_id=42", "404");
+        assert_eq!(m.learner_named(&parse(l.as_bytes()).unwrap()), Some(42));
+        assert_eq!(m.learner_in_line(b"x \"GET /brb/c?learner_id=7&tz=UTC HTTP/1.1"), Some(7));
+        assert_eq!(m.learner_in_line(b"GET /brb/c?xlearner_id=7"), None);
+        assert_eq!(m.learner_in_line(b"GET /brb/c?a=1&learner_id=abc"), None);
     }
 
     #[test]

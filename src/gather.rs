@@ -12,6 +12,18 @@ use crate::source::{Input, InputDigest};
 /// How many rejected lines are kept to show.
 pub const SHOWN_REJECTIONS: usize = 5;
 
+/// A line that names a learner but is not evidence: what `explain` tells a learner
+/// who is missing from the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NearMiss {
+    pub learner_id: u64,
+    /// `None` for a line too broken to read its time.
+    pub time: Option<i64>,
+    pub reason: &'static str,
+    pub input: usize,
+    pub line: u64,
+}
+
 /// A rejected line's place and reason.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rejection {
@@ -45,6 +57,8 @@ impl LineCounts {
 pub struct Gathered {
     /// Evidence records in input order, repeats included.
     pub evidence: Vec<Evidence>,
+    /// Lines naming a learner that are not evidence, in input order.
+    pub near_misses: Vec<NearMiss>,
     pub counts: LineCounts,
     /// The first rejected lines, in input and line order.
     pub rejections: Vec<Rejection>,
@@ -53,6 +67,7 @@ pub struct Gathered {
 
 struct BlockResult {
     evidence: Vec<Evidence>,
+    near_misses: Vec<NearMiss>,
     counts: LineCounts,
     rejections: Vec<Rejection>,
 }
@@ -60,6 +75,7 @@ struct BlockResult {
 pub fn gather(inputs: &[Input], matcher: &Matcher, progress: &dyn Progress) -> anyhow::Result<Gathered> {
     let mut all = Gathered {
         evidence: Vec::new(),
+        near_misses: Vec::new(),
         counts: LineCounts::default(),
         rejections: Vec::new(),
         digests: Vec::new(),
@@ -70,6 +86,7 @@ pub fn gather(inputs: &[Input], matcher: &Matcher, progress: &dyn Progress) -> a
         |block| classify_block(block, matcher),
         |r: BlockResult| {
             all.evidence.extend(r.evidence);
+            all.near_misses.extend(r.near_misses);
             all.counts.merge(r.counts);
             let room = SHOWN_REJECTIONS - all.rejections.len();
             all.rejections.extend(r.rejections.into_iter().take(room));
@@ -82,20 +99,22 @@ pub fn gather(inputs: &[Input], matcher: &Matcher, progress: &dyn Progress) -> a
 fn classify_block(block: &Block, matcher: &Matcher) -> BlockResult {
     let mut r = BlockResult {
         evidence: Vec::new(),
+        near_misses: Vec::new(),
         counts: LineCounts::default(),
         rejections: Vec::new(),
     };
     for (line, text) in block.lines() {
         r.counts.lines += 1;
+        let input = block.input;
         match logs::parse(text) {
             Err(reason) => {
                 *r.counts.rejected.entry(reason).or_default() += 1;
                 if r.rejections.len() < SHOWN_REJECTIONS {
-                    r.rejections.push(Rejection {
-                        input: block.input,
-                        line,
-                        reason,
-                    });
+                    r.rejections.push(Rejection { input, line, reason });
+                }
+                if let Some(learner_id) = matcher.learner_in_line(text) {
+                    let reason = reason.reason();
+                    r.near_misses.push(NearMiss { learner_id, time: None, reason, input, line });
                 }
             }
             Ok(record) => match matcher.classify(&record) {
@@ -103,7 +122,13 @@ fn classify_block(block: &Block, matcher: &Matcher) -> BlockResult {
                     r.counts.evidence += 1;
                     r.evidence.push(e);
                 }
-                Err(why) => *r.counts.not_evidence.entry(why).or_default() += 1,
+                Err(why) => {
+                    *r.counts.not_evidence.entry(why).or_default() += 1;
+                    if let Some(learner_id) = matcher.learner_named(&record) {
+                        let (reason, time) = (why.reason(), Some(record.time()));
+                        r.near_misses.push(NearMiss { learner_id, time, reason, input, line });
+                    }
+                }
             },
         }
     }

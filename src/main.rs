@@ -17,6 +17,7 @@ mod plan;
 mod progress;
 mod query;
 mod rules;
+mod rundir;
 mod scan;
 mod source;
 

@@ -81,6 +81,11 @@ pub struct DayPlan {
     pub date: Date,
     pub outcome: Outcome,
     pub hits: Hits,
+    /// The rules' D-1: the previous date that exists in the zone.
+    pub day_before: Date,
+    /// What the calendar held on D-1 and on D, for whoever explains the outcome.
+    pub day_before_kind: Option<DayKind>,
+    pub kind: Option<DayKind>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,7 +110,7 @@ pub struct LearnerPlan {
 }
 
 /// Input the plan set aside, counted so nothing is dropped silently.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SetAside {
     /// Learners whose learners-file zone is not a valid zone name.
     pub invalid_zone_in_learners_file: u64,
@@ -208,6 +213,10 @@ fn plan_learner(records: &[Evidence], ctx: &Context<'_>, zones: &ZoneCache<'_>) 
     (LearnerPlan { learner_id, verdict }, set_aside)
 }
 
+fn kind_on(calendar: &[(Date, DayKind)], d: Date) -> Option<DayKind> {
+    calendar.binary_search_by_key(&d, |&(date, _)| date).ok().map(|i| calendar[i].1)
+}
+
 /// The learner's calendar without dates the zone skips, and how many there were.
 fn calendar_in_zone<'c>(days: &'c [(Date, DayKind)], zone: &Zone) -> (Cow<'c, [(Date, DayKind)]>, u64) {
     if days.iter().all(|&(d, _)| zone.exists(d)) {
@@ -248,7 +257,17 @@ fn planned(
         .days
         .iter()
         .zip(&by_day)
-        .map(|(&(date, outcome), &(_, hits))| DayPlan { date, outcome, hits })
+        .map(|(&(date, outcome), &(_, hits))| {
+            let day_before = zone.prev_day(date);
+            DayPlan {
+                date,
+                outcome,
+                hits,
+                day_before,
+                day_before_kind: kind_on(calendar, day_before),
+                kind: kind_on(calendar, date),
+            }
+        })
         .collect();
     Verdict::Planned {
         tz: name.into(),

@@ -114,6 +114,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let jsonl = output::jsonl();
     let manifest_sha256 = staging.add(jsonl.file_name(), |w| jsonl.write(&manifest, w))?;
     let decisions_sha256 = staging.add("decisions.jsonl", |w| output::write_jsonl(&decisions, w))?;
+    let near_misses = output::near_miss_rows(&gathered.near_misses, &inputs);
+    staging.add("near_misses.jsonl", |w| output::write_jsonl(&near_misses, w))?;
     for extra in ExtraFormat::ALL {
         let format = extra.format();
         if args.format.contains(&extra) {
@@ -131,8 +133,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     counts.decisions = decisions.len() as u64;
     let info = RunInfo {
         tool: Tool {
-            name: env!("CARGO_PKG_NAME"),
-            version: env!("CARGO_PKG_VERSION"),
+            name: env!("CARGO_PKG_NAME").into(),
+            version: env!("CARGO_PKG_VERSION").into(),
         },
         incident: IncidentInfo {
             id: incident.id.clone(),
@@ -144,7 +146,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 .collect(),
         },
         as_of: output::instant(as_of.as_second()),
-        as_of_source,
+        as_of_source: as_of_source.into(),
         tzdb: TzdbInfo {
             source: tzdb.source().to_string(),
             path: tzdb.path().map(|p| p.display().to_string()),
@@ -156,6 +158,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             calendars: digest_file(&args.calendars)?,
         },
         counts,
+        evidence_per_quarter_hour: quarter_hours(&gathered.evidence),
         manifest_sha256,
         decisions_sha256,
         threads: rayon::current_num_threads(),
@@ -183,6 +186,15 @@ fn checked_default_tz(incident: &Incident, tzdb: &Tzdb, path: &Path) -> anyhow::
     }
 }
 
+/// Distinct evidence records per 15-minute UTC bucket, for the report's chart.
+fn quarter_hours(evidence: &[crate::evidence::Evidence]) -> BTreeMap<String, u64> {
+    let mut buckets = BTreeMap::new();
+    for e in evidence {
+        *buckets.entry(e.time.div_euclid(900) * 900).or_insert(0) += 1;
+    }
+    buckets.into_iter().map(|(t, n)| (output::instant(t), n)).collect()
+}
+
 fn seconds(d: std::time::Duration) -> f64 {
     (d.as_secs_f64() * 1000.0).round() / 1000.0
 }
@@ -190,7 +202,7 @@ fn seconds(d: std::time::Duration) -> f64 {
 /// Wall time per stage, for run.json (the outputs stage ends before run.json is written).
 struct Stages {
     since: Instant,
-    laps: BTreeMap<&'static str, f64>,
+    laps: BTreeMap<String, f64>,
 }
 
 impl Stages {
@@ -202,11 +214,11 @@ impl Stages {
     }
 
     fn lap(&mut self, stage: &'static str) {
-        self.laps.insert(stage, seconds(self.since.elapsed()));
+        self.laps.insert(stage.to_string(), seconds(self.since.elapsed()));
         self.since = Instant::now();
     }
 
-    fn finish(mut self, stage: &'static str) -> BTreeMap<&'static str, f64> {
+    fn finish(mut self, stage: &'static str) -> BTreeMap<String, f64> {
         self.lap(stage);
         self.laps
     }
@@ -222,19 +234,19 @@ fn counts(g: &Gathered, duplicates: u64, plans: &[LearnerPlan]) -> Counts {
         ..Counts::default()
     };
     for (why, n) in &g.counts.not_evidence {
-        c.not_evidence_by_reason.insert(why.reason(), *n);
+        c.not_evidence_by_reason.insert(why.reason().into(), *n);
     }
     for (why, n) in &g.counts.rejected {
-        c.rejected.insert(why.reason(), *n);
+        c.rejected.insert(why.reason().into(), *n);
     }
     for plan in plans {
         match &plan.verdict {
-            Verdict::Skipped { reason, .. } => *c.learners_skipped.entry(reason.name()).or_default() += 1,
+            Verdict::Skipped { reason, .. } => *c.learners_skipped.entry(reason.name().into()).or_default() += 1,
             Verdict::Planned { days, .. } => {
                 for day in days {
-                    *c.outcomes.entry(day.outcome.name()).or_default() += 1;
+                    *c.outcomes.entry(day.outcome.name().into()).or_default() += 1;
                     if let Some(action) = day.outcome.action() {
-                        *c.actions.entry(action).or_default() += 1;
+                        *c.actions.entry(action.into()).or_default() += 1;
                     }
                 }
             }
@@ -246,7 +258,7 @@ fn counts(g: &Gathered, duplicates: u64, plans: &[LearnerPlan]) -> Counts {
 /// A short summary on stderr; the data went to files.
 fn summary(info: &RunInfo, out: &Path) {
     let c = &info.counts;
-    let list = |m: &std::collections::BTreeMap<&str, u64>| {
+    let list = |m: &BTreeMap<String, u64>| {
         if m.is_empty() {
             return "none".to_string();
         }

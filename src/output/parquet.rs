@@ -16,19 +16,19 @@ impl Format for Parquet {
     }
 
     fn write(&self, rows: &[ManifestRow], out: &mut (dyn Write + Send)) -> anyhow::Result<()> {
-        let text = |f: for<'r> fn(&'r ManifestRow<'_>) -> &'r str| -> ArrayRef {
+        let text = |f: fn(&ManifestRow) -> &str| -> ArrayRef {
             Arc::new(StringArray::from_iter_values(rows.iter().map(f)))
         };
         let batch = RecordBatch::try_from_iter([
             ("repair_id", text(|r| &r.repair_id)),
-            ("incident_id", text(|r| r.incident_id)),
+            ("incident_id", text(|r| &r.incident_id)),
             (
                 "learner_id",
                 Arc::new(UInt64Array::from_iter_values(rows.iter().map(|r| r.learner_id))) as ArrayRef,
             ),
             ("local_date", text(|r| &r.local_date)),
-            ("action", text(|r| r.action)),
-            ("tz", text(|r| r.tz)),
+            ("action", text(|r| &r.action)),
+            ("tz", text(|r| &r.tz)),
             ("evidence_first", text(|r| &r.evidence_first)),
             ("evidence_last", text(|r| &r.evidence_last)),
             (

@@ -1,26 +1,28 @@
 //! The manifest and decision-log rows: the output schema, one doc comment per field.
 
 use jiff::Timestamp;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::gather::NearMiss;
 use crate::plan::{Hits, LearnerPlan, Verdict};
+use crate::source::Input;
 
 /// One repair action for whoever applies the manifest. Keys serialise in this order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ManifestRow<'a> {
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManifestRow {
     /// First 32 hex digits of SHA-256 of `"{learner_id}:{local_date}:{action}"`: the
     /// same learner-day-action has the same id in every run, so it is the idempotency key.
     pub repair_id: String,
-    pub incident_id: &'a str,
+    pub incident_id: String,
     /// Exact as a JSON integer even above 2^53.
     pub learner_id: u64,
     /// The learner's local date, `YYYY-MM-DD`.
     pub local_date: String,
     /// `refund_freeze` or `freeze_day`.
-    pub action: &'static str,
+    pub action: String,
     /// The zone name as the input gave it.
-    pub tz: &'a str,
+    pub tz: String,
     /// Earliest evidence instant on that local date, RFC 3339 UTC.
     pub evidence_first: String,
     /// Latest evidence instant on that local date.
@@ -48,25 +50,62 @@ pub const MANIFEST_COLUMNS: [&str; 11] = [
 ];
 
 /// One decision for support: per (learner, affected day), or one per skipped learner
-/// with the day, zone and streak fields null.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DecisionRow<'a> {
+/// with the day, zone, streak and calendar fields null.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecisionRow {
     pub learner_id: u64,
     pub local_date: Option<String>,
     /// An outcome from SPEC §3, or the reason the learner was skipped.
-    pub outcome: &'static str,
+    pub outcome: String,
     /// The manifest action written for this day, if any.
-    pub action: Option<&'static str>,
+    pub action: Option<String>,
     pub repair_id: Option<String>,
-    pub tz: Option<&'a str>,
+    pub tz: Option<String>,
     /// `learners`, `evidence` (a tz query parameter) or `default`.
-    pub tz_source: Option<&'static str>,
+    pub tz_source: Option<String>,
     /// Over that day's evidence; for a skipped learner, over all of it.
     pub evidence_first: String,
     pub evidence_last: String,
     pub evidence_hits: u64,
     pub streak_before: Option<u32>,
     pub streak_after: Option<u32>,
+    /// The local date before `local_date` in the zone (the rules' D-1).
+    pub day_before: Option<String>,
+    /// What the calendar held on `day_before`: practice, freeze, repair or null.
+    pub day_before_kind: Option<String>,
+    /// What the calendar held on `local_date`.
+    pub day_kind: Option<String>,
+}
+
+/// A log line naming a learner that was not evidence (`near_misses.jsonl`), so support
+/// can tell a learner missing from the run what the logs did say about them.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct NearMissRow {
+    pub learner_id: u64,
+    /// RFC 3339 UTC; null for a line too broken to read.
+    pub time: Option<String>,
+    /// A not-evidence reason (`other_status`, `outside_window`, ...) or a rejection reason.
+    pub reason: String,
+    pub file: String,
+    pub line: u64,
+}
+
+/// Near-miss rows sorted by learner, file and line, repeats removed, so the file does
+/// not depend on input order.
+pub fn near_miss_rows(misses: &[NearMiss], inputs: &[Input]) -> Vec<NearMissRow> {
+    let mut rows: Vec<NearMissRow> = misses
+        .iter()
+        .map(|m| NearMissRow {
+            learner_id: m.learner_id,
+            time: m.time.map(instant),
+            reason: m.reason.to_string(),
+            file: inputs.get(m.input).map_or_else(String::new, |i| i.path.display().to_string()),
+            line: m.line,
+        })
+        .collect();
+    rows.sort_unstable_by(|a, b| (a.learner_id, &a.file, a.line).cmp(&(b.learner_id, &b.file, b.line)));
+    rows.dedup();
+    rows
 }
 
 pub fn repair_id(learner_id: u64, local_date: &str, action: &str) -> String {
@@ -80,7 +119,7 @@ pub fn instant(t: i64) -> String {
 }
 
 /// Manifest rows in (learner, date, action) order, as the plans are.
-pub fn manifest_rows<'a>(plans: &'a [LearnerPlan], incident_id: &'a str) -> Vec<ManifestRow<'a>> {
+pub fn manifest_rows(plans: &[LearnerPlan], incident_id: &str) -> Vec<ManifestRow> {
     let mut rows = Vec::new();
     for plan in plans {
         let Verdict::Planned {
@@ -100,11 +139,11 @@ pub fn manifest_rows<'a>(plans: &'a [LearnerPlan], incident_id: &'a str) -> Vec<
             let local_date = day.date.to_string();
             rows.push(ManifestRow {
                 repair_id: repair_id(plan.learner_id, &local_date, action),
-                incident_id,
+                incident_id: incident_id.to_string(),
                 learner_id: plan.learner_id,
                 local_date,
-                action,
-                tz,
+                action: action.to_string(),
+                tz: tz.to_string(),
                 evidence_first: instant(day.hits.first),
                 evidence_last: instant(day.hits.last),
                 evidence_hits: day.hits.count,
@@ -117,20 +156,13 @@ pub fn manifest_rows<'a>(plans: &'a [LearnerPlan], incident_id: &'a str) -> Vec<
 }
 
 /// Decision rows in (learner, date) order.
-pub fn decision_rows(plans: &[LearnerPlan]) -> Vec<DecisionRow<'_>> {
+pub fn decision_rows(plans: &[LearnerPlan]) -> Vec<DecisionRow> {
     let mut rows = Vec::new();
     for plan in plans {
         let learner_id = plan.learner_id;
         match &plan.verdict {
             Verdict::Skipped { reason, hits } => rows.push(DecisionRow {
-                local_date: None,
-                outcome: reason.name(),
-                action: None,
-                repair_id: None,
-                tz: None,
-                tz_source: None,
-                streak_before: None,
-                streak_after: None,
+                outcome: reason.name().to_string(),
                 ..evidence(learner_id, hits)
             }),
             Verdict::Planned {
@@ -146,12 +178,15 @@ pub fn decision_rows(plans: &[LearnerPlan]) -> Vec<DecisionRow<'_>> {
                     rows.push(DecisionRow {
                         repair_id: action.map(|a| repair_id(learner_id, &local_date, a)),
                         local_date: Some(local_date),
-                        outcome: day.outcome.name(),
-                        action,
-                        tz: Some(tz),
-                        tz_source: Some(tz_source.name()),
+                        outcome: day.outcome.name().to_string(),
+                        action: action.map(str::to_string),
+                        tz: Some(tz.to_string()),
+                        tz_source: Some(tz_source.name().to_string()),
                         streak_before: Some(*streak_before),
                         streak_after: Some(*streak_after),
+                        day_before: Some(day.day_before.to_string()),
+                        day_before_kind: day.day_before_kind.map(|k| k.name().to_string()),
+                        day_kind: day.kind.map(|k| k.name().to_string()),
                         ..evidence(learner_id, &day.hits)
                     });
                 }
@@ -161,11 +196,12 @@ pub fn decision_rows(plans: &[LearnerPlan]) -> Vec<DecisionRow<'_>> {
     rows
 }
 
-fn evidence(learner_id: u64, hits: &Hits) -> DecisionRow<'static> {
+/// A row with only the learner and its evidence filled in.
+fn evidence(learner_id: u64, hits: &Hits) -> DecisionRow {
     DecisionRow {
         learner_id,
         local_date: None,
-        outcome: "",
+        outcome: String::new(),
         action: None,
         repair_id: None,
         tz: None,
@@ -175,6 +211,9 @@ fn evidence(learner_id: u64, hits: &Hits) -> DecisionRow<'static> {
         evidence_hits: hits.count,
         streak_before: None,
         streak_after: None,
+        day_before: None,
+        day_before_kind: None,
+        day_kind: None,
     }
 }
 
@@ -200,7 +239,7 @@ mod tests {
     #[test]
     fn learner_ids_above_2_pow_53_stay_exact() {
         let row = DecisionRow {
-            outcome: "unknown_timezone",
+            outcome: "unknown_timezone".into(),
             ..evidence(
                 18_446_744_073_709_551_557,
                 &Hits {

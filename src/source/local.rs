@@ -18,7 +18,7 @@ pub struct Input {
 }
 
 /// An input's identity as read: path, size and SHA-256 of the stored bytes.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct InputDigest {
     pub path: String,
     pub bytes: u64,
