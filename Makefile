@@ -16,6 +16,8 @@ demo: build
 	@echo
 	@echo "manifest: out/demo/manifest.jsonl (first 3 actions)"
 	@head -n 3 out/demo/manifest.jsonl
+	@echo
+	$(BIN) replay $(SMALL)
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -29,9 +31,7 @@ test: lint
 testdata: build
 	rm -rf $(GENERATED)/logs
 	$(CARGO) run --release --locked --example gen_incident -- --out $(GENERATED) --learners 2000 --gzip --seed 20261120
-	$(BIN) plan --incident $(GENERATED)/incident.toml --logs $(GENERATED)/logs \
-		--learners $(GENERATED)/learners.csv --calendars $(GENERATED)/calendars.csv --out $(GENERATED)/expected
-	rm -f $(GENERATED)/expected/run.json
+	$(BIN) replay $(GENERATED) --update
 
 clean:
 	rm -rf out target

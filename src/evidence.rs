@@ -126,7 +126,10 @@ impl Matcher {
             let before = at.checked_sub(1).map(|i| line[i]);
             let rest = line.get(at + self.learner_param.len()..)?;
             let value = rest.strip_prefix(b"=")?;
-            let end = value.iter().position(|b| matches!(b, b'&' | b' ' | b'"' | b'#')).unwrap_or(value.len());
+            let end = value
+                .iter()
+                .position(|b| matches!(b, b'&' | b' ' | b'"' | b'#'))
+                .unwrap_or(value.len());
             matches!(before, Some(b'?' | b'&')).then(|| query::learner_id(&query::decode(&value[..end])))?
         })
     }
@@ -286,7 +289,10 @@ key_prefix = "brb/"
         let m = Matcher::new(&inc);
         let l = line("duo-brb", T, GET, "brb/c", "tz=UTC&learner_id=42", "404");
         assert_eq!(m.learner_named(&parse(l.as_bytes()).unwrap()), Some(42));
-        assert_eq!(m.learner_in_line(b"x \"GET /brb/c?learner_id=7&tz=UTC HTTP/1.1"), Some(7));
+        assert_eq!(
+            m.learner_in_line(b"x \"GET /brb/c?learner_id=7&tz=UTC HTTP/1.1"),
+            Some(7)
+        );
         assert_eq!(m.learner_in_line(b"GET /brb/c?xlearner_id=7"), None);
         assert_eq!(m.learner_in_line(b"GET /brb/c?a=1&learner_id=abc"), None);
     }

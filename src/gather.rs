@@ -114,7 +114,13 @@ fn classify_block(block: &Block, matcher: &Matcher) -> BlockResult {
                 }
                 if let Some(learner_id) = matcher.learner_in_line(text) {
                     let reason = reason.reason();
-                    r.near_misses.push(NearMiss { learner_id, time: None, reason, input, line });
+                    r.near_misses.push(NearMiss {
+                        learner_id,
+                        time: None,
+                        reason,
+                        input,
+                        line,
+                    });
                 }
             }
             Ok(record) => match matcher.classify(&record) {
@@ -126,7 +132,13 @@ fn classify_block(block: &Block, matcher: &Matcher) -> BlockResult {
                     *r.counts.not_evidence.entry(why).or_default() += 1;
                     if let Some(learner_id) = matcher.learner_named(&record) {
                         let (reason, time) = (why.reason(), Some(record.time()));
-                        r.near_misses.push(NearMiss { learner_id, time, reason, input, line });
+                        r.near_misses.push(NearMiss {
+                            learner_id,
+                            time,
+                            reason,
+                            input,
+                            line,
+                        });
                     }
                 }
             },

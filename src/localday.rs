@@ -239,6 +239,17 @@ impl Zone {
         self.tz.to_datetime(ts).date()
     }
 
+    /// An instant as wall time and offset in this zone, e.g. `2026-11-20 14:05:12 +01:00`.
+    pub fn display(&self, unix_seconds: i64) -> String {
+        match Timestamp::from_second(unix_seconds) {
+            Ok(ts) => ts
+                .to_zoned(self.tz.clone())
+                .strftime("%Y-%m-%d %H:%M:%S %:z")
+                .to_string(),
+            Err(_) => unix_seconds.to_string(),
+        }
+    }
+
     /// Whether some instant has local date `d` in this zone.
     pub fn exists(&self, d: Date) -> bool {
         self.day_start(d).is_some()

@@ -30,9 +30,13 @@ fn main() -> ExitCode {
     let result = match cli.command {
         cli::Command::Plan(args) => cmd::plan::run(args),
         cli::Command::Scan(args) => cmd::scan::run(args),
+        cli::Command::Explain(args) => cmd::explain::run(args),
+        cli::Command::Replay(args) => cmd::replay::run(args),
+        cli::Command::Verify(args) => cmd::verify::run(args),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(cmd::Finding::Clean) => ExitCode::SUCCESS,
+        Ok(cmd::Finding::Problem) => ExitCode::from(1),
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("streak-repair: error: {e:#}");

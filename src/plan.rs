@@ -214,7 +214,10 @@ fn plan_learner(records: &[Evidence], ctx: &Context<'_>, zones: &ZoneCache<'_>) 
 }
 
 fn kind_on(calendar: &[(Date, DayKind)], d: Date) -> Option<DayKind> {
-    calendar.binary_search_by_key(&d, |&(date, _)| date).ok().map(|i| calendar[i].1)
+    calendar
+        .binary_search_by_key(&d, |&(date, _)| date)
+        .ok()
+        .map(|i| calendar[i].1)
 }
 
 /// The learner's calendar without dates the zone skips, and how many there were.

@@ -6,8 +6,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 pub struct Bar(ProgressBar);
 
 impl Bar {
-    pub fn new() -> Bar {
-        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    pub fn new(hidden: bool) -> Bar {
+        let bar = ProgressBar::with_draw_target(None, target(hidden));
         if let Ok(style) = ProgressStyle::with_template(
             "{spinner} scanning logs: {decimal_bytes} ({decimal_bytes_per_sec}), {msg} lines, {elapsed}",
         ) {
@@ -17,8 +17,8 @@ impl Bar {
     }
 
     /// A spinner for a stage without a byte count (reading calendars, planning).
-    pub fn stage(message: &'static str) -> Bar {
-        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    pub fn stage(message: &'static str, hidden: bool) -> Bar {
+        let bar = ProgressBar::with_draw_target(None, target(hidden));
         if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} {elapsed}") {
             bar.set_style(style);
         }
@@ -29,6 +29,14 @@ impl Bar {
 
     pub fn finish(&self) {
         self.0.finish_and_clear();
+    }
+}
+
+fn target(hidden: bool) -> ProgressDrawTarget {
+    if hidden {
+        ProgressDrawTarget::hidden()
+    } else {
+        ProgressDrawTarget::stderr()
     }
 }
 

@@ -23,7 +23,11 @@ impl RunDir {
     pub fn load(dir: &Path) -> anyhow::Result<RunDir> {
         let run_json = dir.join("run.json");
         let text = std::fs::read_to_string(&run_json).with_context(|| {
-            format!("{}: cannot read (is {} the --out of a plan run?)", run_json.display(), dir.display())
+            format!(
+                "{}: cannot read (is {} the --out of a plan run?)",
+                run_json.display(),
+                dir.display()
+            )
         })?;
         let run = serde_json::from_str(&text)
             .with_context(|| format!("{}: not the run.json of this version", run_json.display()))?;

@@ -1,13 +1,24 @@
 //! One file per subcommand, each with its own argument struct and one `run`. Only
 //! these files wire the stages together.
 
+pub mod explain;
 pub mod plan;
+pub mod replay;
 pub mod scan;
+pub mod verify;
 
 use std::path::Path;
 
 use crate::gather::Rejection;
 use crate::source::Input;
+
+/// What a command found: `Problem` exits 1 (a replay mismatch, pending actions with
+/// `verify --strict`); errors exit 2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Finding {
+    Clean,
+    Problem,
+}
 
 /// Sets the rayon pool size when asked; the default is one thread per core.
 pub fn threads(n: Option<usize>) -> anyhow::Result<()> {

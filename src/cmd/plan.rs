@@ -30,44 +30,54 @@ use crate::source::{self, local::digest_file};
 ///
 /// Memory grows with the evidence and the affected learners' calendars, not with
 /// the size of the logs.
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct Args {
     /// The incident file (TOML): id, windows, evidence rules.
     #[arg(long)]
-    incident: PathBuf,
+    pub incident: PathBuf,
     /// Log files or directories (recursive); plain or gzip, detected by content.
     #[arg(long, required = true, num_args = 1..)]
-    logs: Vec<PathBuf>,
+    pub logs: Vec<PathBuf>,
     /// Learner zones: .csv, .jsonl or .parquet with learner_id, tz.
     #[arg(long)]
-    learners: PathBuf,
+    pub learners: PathBuf,
     /// Learner calendars: .csv, .jsonl or .parquet with learner_id, date, kind.
     #[arg(long)]
-    calendars: PathBuf,
+    pub calendars: PathBuf,
     /// The run's "now", RFC 3339 (default: the incident's as_of, else now).
     #[arg(long, value_parser = parse_as_of)]
-    as_of: Option<Timestamp>,
+    pub as_of: Option<Timestamp>,
     /// Output directory (created if missing).
     #[arg(long)]
-    out: PathBuf,
+    pub out: PathBuf,
     /// Also write the manifest as CSV or Parquet (repeatable).
     #[arg(long, value_enum)]
-    format: Vec<ExtraFormat>,
+    pub format: Vec<ExtraFormat>,
     /// Time-zone data: bundled, system, or a zoneinfo directory of TZif files.
     #[arg(long, default_value = "bundled", value_parser = clap::value_parser!(TzdbChoice))]
-    tzdb: TzdbChoice,
+    pub tzdb: TzdbChoice,
     /// Worker threads (default: one per core). Output does not depend on it.
     #[arg(long)]
-    threads: Option<usize>,
+    pub threads: Option<usize>,
+    /// No rejected-line warnings or progress (for `replay`).
+    #[arg(skip)]
+    pub quiet: bool,
 }
 
 fn parse_as_of(s: &str) -> Result<Timestamp, String> {
     incident::parse_instant(s)
 }
 
-pub fn run(args: Args) -> anyhow::Result<()> {
-    let started = Instant::now();
+pub fn run(args: Args) -> anyhow::Result<super::Finding> {
     super::threads(args.threads)?;
+    let info = execute(&args)?;
+    summary(&info, &args.out);
+    Ok(super::Finding::Clean)
+}
+
+/// Runs the job and commits its outputs; returns what run.json says.
+pub fn execute(args: &Args) -> anyhow::Result<RunInfo> {
+    let started = Instant::now();
     let incident = Incident::load(&args.incident)?;
     let tzdb = Tzdb::open(&args.tzdb)?;
     let default_tz = checked_default_tz(&incident, &tzdb, &args.incident)?;
@@ -81,20 +91,22 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     calendar::check_readable(&args.calendars)?;
     let mut staging = Staging::new(&args.out)?;
     let mut clock = Stages::new();
-    let bar = Bar::new();
+    let bar = Bar::new(args.quiet);
     let mut gathered = gather::gather(&inputs, &Matcher::new(&incident), &bar)?;
     bar.finish();
     let duplicates = evidence::dedupe(&mut gathered.evidence);
     clock.lap("scan");
-    super::warn_rejections(
-        &inputs,
-        &gathered.rejections,
-        gathered.counts.rejected.values().sum(),
-    );
+    if !args.quiet {
+        super::warn_rejections(
+            &inputs,
+            &gathered.rejections,
+            gathered.counts.rejected.values().sum(),
+        );
+    }
 
     let wanted: HashSet<u64> = gathered.evidence.iter().map(|e| e.learner_id).collect();
     let keep = |id: u64| wanted.contains(&id);
-    let reading = Bar::stage("reading learners and calendars");
+    let reading = Bar::stage("reading learners and calendars", args.quiet);
     let learners = calendar::read_learners(&args.learners, &keep)?;
     let calendars = calendar::read_calendars(&args.calendars, &keep)?;
     reading.finish();
@@ -170,8 +182,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Ok(w.write_all(b"\n")?)
     })?;
     staging.commit()?;
-    summary(&info, &args.out);
-    Ok(())
+    Ok(info)
 }
 
 /// An invalid default_tz is a usage error, named with its file and key.
@@ -192,7 +203,10 @@ fn quarter_hours(evidence: &[crate::evidence::Evidence]) -> BTreeMap<String, u64
     for e in evidence {
         *buckets.entry(e.time.div_euclid(900) * 900).or_insert(0) += 1;
     }
-    buckets.into_iter().map(|(t, n)| (output::instant(t), n)).collect()
+    buckets
+        .into_iter()
+        .map(|(t, n)| (output::instant(t), n))
+        .collect()
 }
 
 fn seconds(d: std::time::Duration) -> f64 {
@@ -241,7 +255,9 @@ fn counts(g: &Gathered, duplicates: u64, plans: &[LearnerPlan]) -> Counts {
     }
     for plan in plans {
         match &plan.verdict {
-            Verdict::Skipped { reason, .. } => *c.learners_skipped.entry(reason.name().into()).or_default() += 1,
+            Verdict::Skipped { reason, .. } => {
+                *c.learners_skipped.entry(reason.name().into()).or_default() += 1
+            }
             Verdict::Planned { days, .. } => {
                 for day in days {
                     *c.outcomes.entry(day.outcome.name().into()).or_default() += 1;

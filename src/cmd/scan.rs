@@ -55,7 +55,7 @@ struct RejectedLine<'a> {
     line: u64,
 }
 
-pub fn run(args: Args) -> anyhow::Result<()> {
+pub fn run(args: Args) -> anyhow::Result<super::Finding> {
     super::threads(args.threads)?;
     let inputs = source::expand(&args.logs)?;
     let stdout = std::io::stdout();
@@ -65,7 +65,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         _ => print_all(&inputs, &mut out)?,
     }
     out.flush().context("cannot write to stdout")?;
-    Ok(())
+    Ok(super::Finding::Clean)
 }
 
 fn print_evidence(incident: &Incident, inputs: &[Input], out: &mut dyn Write) -> anyhow::Result<()> {

@@ -16,7 +16,9 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use sha2::{Digest, Sha256};
 
-pub use rows::{decision_rows, instant, manifest_rows, near_miss_rows, DecisionRow, ManifestRow, NearMissRow};
+pub use rows::{
+    decision_rows, instant, manifest_rows, near_miss_rows, DecisionRow, ManifestRow, NearMissRow,
+};
 
 /// A manifest format: writes rows to a byte sink.
 pub trait Format {

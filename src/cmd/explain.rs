@@ -1,0 +1,236 @@
+//! `streak-repair explain`: every decision about one learner, in words a support agent
+//! can paste into a reply, or as JSON for tools.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::localday::{Tzdb, TzdbChoice, Zone};
+use crate::output::{DecisionRow, NearMissRow};
+use crate::rundir::RunDir;
+
+/// Explain every decision about one learner.
+///
+/// Says when the learner was shown the maintenance page (UTC and their local time),
+/// which local day that was, what their calendar held on it and the day before, the
+/// outcome and why, the repair id, and the streak before and after. For a learner
+/// not in the run, says so and lists the log lines that named them but were not
+/// evidence (rejected, outside the window, another status), from near_misses.jsonl.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The --out directory of a plan run.
+    dir: PathBuf,
+    /// The learner id.
+    #[arg(long)]
+    learner: u64,
+    /// text (default) or json.
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+/// One day, as explained.
+#[derive(Debug, Serialize)]
+struct Day<'a> {
+    #[serde(flatten)]
+    decision: &'a DecisionRow,
+    /// evidence_first and evidence_last in the learner's zone.
+    evidence_first_local: Option<String>,
+    evidence_last_local: Option<String>,
+    why: String,
+}
+
+#[derive(Debug, Serialize)]
+struct Explanation<'a> {
+    learner_id: u64,
+    incident_id: &'a str,
+    as_of: &'a str,
+    in_run: bool,
+    days: Vec<Day<'a>>,
+    near_misses: Vec<NearMissRow>,
+}
+
+pub fn run(args: Args) -> anyhow::Result<super::Finding> {
+    let run = RunDir::load(&args.dir)?;
+    let rows: Vec<&DecisionRow> = run
+        .decisions
+        .iter()
+        .filter(|d| d.learner_id == args.learner)
+        .collect();
+    let zone = match rows.iter().find_map(|d| d.tz.as_deref()) {
+        Some(name) => tzdb_of(&run)?.zone(name),
+        None => None,
+    };
+    let days = rows
+        .iter()
+        .enumerate()
+        .map(|(i, d)| Day {
+            decision: d,
+            evidence_first_local: zone.as_ref().map(|z| local(z, &d.evidence_first)),
+            evidence_last_local: zone.as_ref().map(|z| local(z, &d.evidence_last)),
+            why: why(d, i.checked_sub(1).map(|p| rows[p]), &run.run.as_of),
+        })
+        .collect();
+    let explanation = Explanation {
+        learner_id: args.learner,
+        incident_id: &run.run.incident.id,
+        as_of: &run.run.as_of,
+        in_run: !rows.is_empty(),
+        days,
+        near_misses: run.near_misses(args.learner)?,
+    };
+    match args.format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&explanation)?),
+        Format::Text => print!("{}", text(&explanation)),
+    }
+    Ok(super::Finding::Clean)
+}
+
+/// The tz data the run used, so local times match the decisions.
+fn tzdb_of(run: &RunDir) -> anyhow::Result<Tzdb> {
+    let info = &run.run.tzdb;
+    let choice = match (info.source.as_str(), &info.path) {
+        ("bundled", _) => TzdbChoice::Bundled,
+        ("system", _) => TzdbChoice::System,
+        (_, Some(path)) => TzdbChoice::Dir(path.into()),
+        (other, None) => anyhow::bail!("run.json: tz database {other:?} has no path"),
+    };
+    Ok(Tzdb::open(&choice)?)
+}
+
+/// An RFC 3339 UTC instant as local wall time with its offset.
+fn local(zone: &Zone, instant: &str) -> String {
+    let Ok(t) = instant.parse::<jiff::Timestamp>() else {
+        return instant.to_string();
+    };
+    zone.display(t.as_second())
+}
+
+/// Why the rules decided what they did, in one sentence.
+fn why(d: &DecisionRow, previous: Option<&DecisionRow>, as_of: &str) -> String {
+    let before = d.day_before.as_deref().unwrap_or("the day before");
+    let before_held = match (&d.day_before_kind, previous) {
+        (Some(kind), _) => format!("{before} has {kind}"),
+        (None, Some(p)) if p.local_date.as_deref() == Some(before) && p.action.is_some() => {
+            format!("{before} is repaired by this run")
+        }
+        (None, _) => format!("{before} has nothing recorded"),
+    };
+    match d.outcome.as_str() {
+        "deferred" => format!("the day was not over yet in {} at {as_of}; a later run will decide it", d.tz.as_deref().unwrap_or("their zone")),
+        "practiced" => "they practised that day, so the streak needs no repair".into(),
+        "already_repaired" => "the day is already a repair from an earlier run".into(),
+        "no_active_streak" => format!("there was no streak to protect: {before_held}"),
+        "refund_freeze" => format!("the streak was alive ({before_held}) and a streak freeze was used up that day: it is refunded and the day becomes a repair"),
+        "freeze_day" => format!("the streak was alive ({before_held}) and the day had nothing recorded: it becomes a repair"),
+        "unknown_timezone" => "no time zone: not in the learners file (or an invalid zone there), no valid tz parameter in their fetches, and the incident has no default_tz".into(),
+        other => format!("outcome {other}"),
+    }
+}
+
+fn text(e: &Explanation<'_>) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "Learner {} in incident {} (as of {})",
+        e.learner_id, e.incident_id, e.as_of
+    );
+    let Some(first) = e.days.first().map(|d| d.decision) else {
+        let _ = writeln!(s, "Not in this run: no evidence record named this learner.");
+        if e.near_misses.is_empty() {
+            let _ = writeln!(
+                s,
+                "No log line named them either (or the run kept no near misses)."
+            );
+        } else {
+            let _ = writeln!(s, "Log lines that named them but were not evidence:");
+        }
+        near_misses(&mut s, &e.near_misses);
+        return s;
+    };
+    if let (Some(tz), Some(source)) = (&first.tz, &first.tz_source) {
+        let from = match source.as_str() {
+            "learners" => "the learners file",
+            "evidence" => "the tz parameter of their latest fetch",
+            _ => "the incident's default_tz",
+        };
+        let _ = writeln!(s, "Time zone: {tz} (from {from})");
+    }
+    if let (Some(b), Some(a)) = (first.streak_before, first.streak_after) {
+        let _ = writeln!(
+            s,
+            "Streak as of {}: {b} before this run's repairs, {a} after",
+            e.as_of
+        );
+    }
+    for day in &e.days {
+        let d = day.decision;
+        let _ = writeln!(s);
+        let date = d.local_date.as_deref().unwrap_or("(no local day)");
+        let _ = writeln!(s, "{date}: {}", d.outcome);
+        let shown = |utc: &str, local: &Option<String>| match local {
+            Some(l) => format!("{utc} ({l} local)"),
+            None => utc.to_string(),
+        };
+        let _ = writeln!(
+            s,
+            "  shown the maintenance page {} time(s): first {}, last {}",
+            d.evidence_hits,
+            shown(&d.evidence_first, &day.evidence_first_local),
+            shown(&d.evidence_last, &day.evidence_last_local)
+        );
+        if let Some(before) = &d.day_before {
+            let kind = |k: &Option<String>| k.clone().unwrap_or_else(|| "nothing".into());
+            let _ = writeln!(
+                s,
+                "  calendar: {before} {}, {date} {}",
+                kind(&d.day_before_kind),
+                kind(&d.day_kind)
+            );
+        }
+        let _ = writeln!(s, "  why: {}", day.why);
+        if let (Some(action), Some(id)) = (&d.action, &d.repair_id) {
+            let _ = writeln!(s, "  action: {action}, repair id {id}");
+        }
+    }
+    if !e.near_misses.is_empty() {
+        let _ = writeln!(s, "\nOther log lines that named them but were not evidence:");
+        near_misses(&mut s, &e.near_misses);
+    }
+    s
+}
+
+fn near_misses(s: &mut String, misses: &[NearMissRow]) {
+    use std::fmt::Write;
+    for m in misses {
+        let when = m.time.as_deref().unwrap_or("unreadable time");
+        let _ = writeln!(
+            s,
+            "  {}:{} at {when}: {}",
+            m.file,
+            m.line,
+            reason_in_words(&m.reason)
+        );
+    }
+}
+
+fn reason_in_words(reason: &str) -> String {
+    let words = match reason {
+        "other_status" => {
+            "the maintenance object was not served (another HTTP status, e.g. 404 after the resume)"
+        }
+        "outside_window" => "outside the incident's windows",
+        "other_bucket" => "another bucket",
+        "other_operation" => "another operation (not a GET or HEAD)",
+        "other_key" => "another object key",
+        "no_learner_id" => "no readable learner id",
+        _ => return format!("line rejected: {reason}"),
+    };
+    words.to_string()
+}
