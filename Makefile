@@ -4,7 +4,9 @@ BIN := target/release/streak-repair
 SMALL := testdata/small
 GENERATED := testdata/generated
 
-.PHONY: build demo test lint testdata clean
+CHROMIUM ?= chromium
+
+.PHONY: build demo test lint browser testdata clean
 
 build:
 	$(CARGO) build --release --locked
@@ -23,8 +25,14 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --locked --all-targets -- -D warnings
 
+## Headless Chromium for the HTML report test (Debian's package, installed when missing).
+browser:
+	@command -v $(CHROMIUM) >/dev/null 2>&1 || { \
+		echo "installing Debian's chromium for the HTML report test"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
+
 ## Format check, clippy with warnings as errors, then every test.
-test: lint
+test: lint browser
 	$(CARGO) test --locked
 
 ## Regenerate the generated incident and its expected outputs (review the diff).

@@ -24,7 +24,9 @@ use crate::source::{self, local::digest_file};
 /// zone (learners file, then the latest valid tz parameter, then default_tz), maps
 /// evidence to local days and applies the gap-fill rules. Writes DIR/manifest.jsonl
 /// (one line per action), DIR/decisions.jsonl (one line per learner and affected
-/// day) and DIR/run.json (inputs, tz data, counts), each atomically. Re-running on
+/// day), DIR/near_misses.jsonl (lines that named a learner but were not evidence, for
+/// `explain`) and DIR/run.json (inputs, tz data, counts), renamed into place together
+/// once all are complete. Re-running on
 /// the same inputs gives byte-identical manifest and decisions; applying the
 /// manifest and re-running plans nothing.
 ///
