@@ -22,6 +22,7 @@ pub struct Cli {
 pub enum Command {
     Plan(cmd::plan::Args),
     Scan(cmd::scan::Args),
+    Report(cmd::report::Args),
     Explain(cmd::explain::Args),
     Replay(cmd::replay::Args),
     Verify(cmd::verify::Args),

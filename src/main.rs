@@ -16,6 +16,7 @@ mod output;
 mod plan;
 mod progress;
 mod query;
+mod report;
 mod rules;
 mod rundir;
 mod scan;
@@ -33,6 +34,7 @@ fn main() -> ExitCode {
         cli::Command::Explain(args) => cmd::explain::run(args),
         cli::Command::Replay(args) => cmd::replay::run(args),
         cli::Command::Verify(args) => cmd::verify::run(args),
+        cli::Command::Report(args) => cmd::report::run(args),
     };
     match result {
         Ok(cmd::Finding::Clean) => ExitCode::SUCCESS,

@@ -4,6 +4,7 @@
 pub mod explain;
 pub mod plan;
 pub mod replay;
+pub mod report;
 pub mod scan;
 pub mod verify;
 

@@ -32,7 +32,10 @@ pub fn run(args: Args) -> anyhow::Result<super::Finding> {
         && stdout.is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let mut out = std::io::BufWriter::new(stdout.lock());
-    args.format.renderer(color).render(&summary, &mut out).context("cannot write the report")?;
+    args.format
+        .renderer(color)
+        .render(&summary, &mut out)
+        .context("cannot write the report")?;
     out.flush().context("cannot write the report")?;
     Ok(super::Finding::Clean)
 }

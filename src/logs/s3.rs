@@ -1871,10 +1871,10 @@ mod tests {
                     let mut line = vec![b' '; lead];
                     for (cell, gap) in cells.iter().zip(&gaps) {
                         line.extend_from_slice(&cell.logged);
-                        line.extend(std::iter::repeat(b' ').take(*gap));
+                        line.extend(std::iter::repeat_n(b' ', *gap));
                     }
                     line.truncate(line.len() - gaps[n - 1]);
-                    line.extend(std::iter::repeat(b' ').take(trail));
+                    line.extend(std::iter::repeat_n(b' ', trail));
                     if cr {
                         line.push(b'\r');
                     }

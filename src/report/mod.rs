@@ -100,13 +100,16 @@ impl Summary {
         let mut learners = HashMap::new();
         let mut by_date: BTreeMap<String, u64> = BTreeMap::new();
         for d in &run_dir.decisions {
-            learners.entry(d.learner_id).or_insert((d.tz.clone(), d.streak_before, d.streak_after));
+            learners
+                .entry(d.learner_id)
+                .or_insert((d.tz.clone(), d.streak_before, d.streak_after));
             // One decision per learner and date, so this counts learners.
             if let Some(date) = &d.local_date {
                 *by_date.entry(date.clone()).or_insert(0) += 1;
             }
         }
-        let with_actions: std::collections::HashSet<u64> = run_dir.manifest.iter().map(|m| m.learner_id).collect();
+        let with_actions: std::collections::HashSet<u64> =
+            run_dir.manifest.iter().map(|m| m.learner_id).collect();
         let mut restored = BTreeMap::new();
         let mut zones: BTreeMap<String, u64> = BTreeMap::new();
         for (tz, before, after) in learners.values() {
@@ -120,7 +123,11 @@ impl Summary {
             as_of: run.as_of.clone(),
             windows: run.incident.windows.clone(),
             tool_version: run.tool.version.clone(),
-            tzdb: format!("{} {}", run.tzdb.source, run.tzdb.version.as_deref().unwrap_or("(unknown version)")),
+            tzdb: format!(
+                "{} {}",
+                run.tzdb.source,
+                run.tzdb.version.as_deref().unwrap_or("(unknown version)")
+            ),
             learners_affected: learners.len() as u64,
             learners_with_actions: with_actions.len() as u64,
             actions: c.actions.clone(),
@@ -152,7 +159,11 @@ fn inputs(run: &RunInfo) -> Vec<InputLine> {
         sha256: d.sha256.clone(),
     };
     let logs = run.inputs.logs.iter().map(|d| line("logs", d));
-    logs.chain([line("learners", &run.inputs.learners), line("calendars", &run.inputs.calendars)]).collect()
+    logs.chain([
+        line("learners", &run.inputs.learners),
+        line("calendars", &run.inputs.calendars),
+    ])
+    .collect()
 }
 
 /// The run's buckets spread over every quarter hour of the windows' span.
@@ -160,7 +171,9 @@ fn quarter_hours(run: &RunInfo) -> Vec<(String, u64)> {
     let parse = |s: &str| s.parse::<jiff::Timestamp>().map(|t| t.as_second()).ok();
     let start = run.incident.windows.iter().filter_map(|w| parse(&w[0])).min();
     let end = run.incident.windows.iter().filter_map(|w| parse(&w[1])).max();
-    let (Some(start), Some(end)) = (start, end) else { return Vec::new() };
+    let (Some(start), Some(end)) = (start, end) else {
+        return Vec::new();
+    };
     (start.div_euclid(900)..end.div_euclid(900) + i64::from(end % 900 != 0))
         .map(|q| {
             let at = crate::output::instant(q * 900);
@@ -180,4 +193,526 @@ fn top(counts: BTreeMap<String, u64>, n: usize) -> Vec<(String, u64)> {
         all.push(("other".to_string(), rest));
     }
     all
+}
+
+// What every format shows the same way: the headline rows, the run's facts and
+// number formats. Each format only decides how to lay them out and escape them.
+
+/// One headline number. The HTML id of its value is `headline-{key}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Headline {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub value: u64,
+    /// The number broken down by kind or reason, in name order.
+    pub detail: Vec<(String, u64)>,
+    /// A non-zero value means something was left out and deserves a look.
+    pub concern: bool,
+}
+
+/// A titled group of headline numbers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeadlineGroup {
+    pub title: &'static str,
+    pub rows: Vec<Headline>,
+}
+
+impl Summary {
+    /// The headline numbers, in the order every format prints them.
+    pub fn headline(&self) -> Vec<HeadlineGroup> {
+        let sa = &self.set_aside;
+        let with_actions = vec![("with actions".to_string(), self.learners_with_actions)];
+        vec![
+            HeadlineGroup {
+                title: "Learners and actions",
+                rows: vec![
+                    row(
+                        "learners-affected",
+                        "Learners affected",
+                        self.learners_affected,
+                        with_actions,
+                    ),
+                    row(
+                        "actions-total",
+                        "Actions",
+                        self.actions_total,
+                        pairs(&self.actions),
+                    ),
+                    row(
+                        "streak-days-restored",
+                        "Streak days restored",
+                        self.streak_days_restored,
+                        vec![],
+                    ),
+                    concern(total(
+                        "learners-skipped",
+                        "Learners skipped",
+                        pairs(&self.learners_skipped),
+                    )),
+                    total(
+                        "learner-days-decided",
+                        "Learner-days decided",
+                        pairs(&self.outcomes),
+                    ),
+                ],
+            },
+            HeadlineGroup {
+                title: "Log lines",
+                rows: vec![
+                    row("lines-read", "Lines read", self.lines_read, vec![]),
+                    row(
+                        "evidence-records",
+                        "Evidence records",
+                        self.evidence_records,
+                        vec![],
+                    ),
+                    row(
+                        "duplicate-records",
+                        "Duplicate records",
+                        self.duplicate_records,
+                        vec![],
+                    ),
+                    total("not-evidence", "Not evidence", pairs(&self.not_evidence)),
+                    concern(total("lines-rejected", "Lines rejected", pairs(&self.rejected))),
+                ],
+            },
+            HeadlineGroup {
+                title: "Set aside",
+                rows: vec![
+                    concern(row(
+                        "invalid-zone-in-learners-file",
+                        "Learners with an invalid zone in the learners file",
+                        sa.invalid_zone_in_learners_file,
+                        vec![],
+                    )),
+                    concern(row(
+                        "invalid-zone-in-tz-param",
+                        "Evidence records with an invalid tz parameter",
+                        sa.invalid_zone_in_tz_param,
+                        vec![],
+                    )),
+                    concern(row(
+                        "calendar-days-not-in-zone",
+                        "Calendar days that do not exist in the zone",
+                        sa.calendar_days_not_in_zone,
+                        vec![],
+                    )),
+                ],
+            },
+        ]
+    }
+
+    /// What was run and on what: a label and its values (one per window).
+    pub fn run_facts(&self) -> Vec<(&'static str, Vec<String>)> {
+        let windows = self.windows.iter().map(|[a, b]| format!("{a} to {b}")).collect();
+        vec![
+            ("Incident", vec![self.incident_id.clone()]),
+            ("As of", vec![self.as_of.clone()]),
+            ("Windows", windows),
+            ("Tz database", vec![self.tzdb.clone()]),
+            ("Manifest SHA-256", vec![self.manifest_sha256.clone()]),
+            ("Tool version", vec![self.tool_version.clone()]),
+        ]
+    }
+
+    /// The learners of [`Summary::restored_distribution`] in [`RESTORED_BINS`], labelled
+    /// `0`, `8–14` or `366+`, up to the last bin with learners in it.
+    pub fn restored_bins(&self) -> Vec<(String, u64)> {
+        let mut bins: Vec<(String, u64)> = RESTORED_BINS
+            .iter()
+            .map(|&(lo, hi)| {
+                let n = self
+                    .restored_distribution
+                    .iter()
+                    .filter(|(d, _)| (lo..=hi).contains(d))
+                    .map(|(_, n)| n);
+                (bin_label(lo, hi), n.sum())
+            })
+            .collect();
+        while bins.last().is_some_and(|(_, n)| *n == 0) {
+            bins.pop();
+        }
+        bins
+    }
+
+    /// The evidence series for formats that list every bucket, in at most `max_rows`
+    /// rows: buckets of the shortest length that fits (15 or 30 minutes, 1, 2, 3, 6 or
+    /// 12 hours, 1 day, then doubling), and within each run of four or more empty
+    /// buckets all but the first and last shown as one `None`. Returns the bucket length
+    /// in words (`15 minutes`, `hour`) and the rows: bucket start and total.
+    pub fn evidence_rows(&self, max_rows: usize) -> (String, Vec<Option<(String, u64)>>) {
+        let series = &self.evidence_per_quarter_hour;
+        let mut quarters = 1;
+        loop {
+            let rows = elide_empty_runs(merge(series, quarters));
+            if rows.len() <= max_rows || quarters >= series.len() {
+                return (duration_words(15 * quarters as u64), rows);
+            }
+            quarters = [1, 2, 4, 8, 12, 24, 48, 96]
+                .into_iter()
+                .find(|q| *q > quarters)
+                .unwrap_or(quarters * 2);
+        }
+    }
+}
+
+/// Streak days restored, grouped: each of the first week's days, then up to two weeks,
+/// a month, a quarter, a year, and more.
+pub const RESTORED_BINS: [(u32, u32); 13] = [
+    (0, 0),
+    (1, 1),
+    (2, 2),
+    (3, 3),
+    (4, 4),
+    (5, 5),
+    (6, 6),
+    (7, 7),
+    (8, 14),
+    (15, 30),
+    (31, 90),
+    (91, 365),
+    (366, u32::MAX),
+];
+
+fn bin_label(lo: u32, hi: u32) -> String {
+    match (lo, hi) {
+        (lo, hi) if lo == hi => lo.to_string(),
+        (lo, u32::MAX) => format!("{lo}+"),
+        (lo, hi) => format!("{lo}–{hi}"),
+    }
+}
+
+fn row(key: &'static str, label: &'static str, value: u64, detail: Vec<(String, u64)>) -> Headline {
+    Headline {
+        key,
+        label,
+        value,
+        detail,
+        concern: false,
+    }
+}
+
+/// A headline row whose value is the sum of its detail.
+fn total(key: &'static str, label: &'static str, detail: Vec<(String, u64)>) -> Headline {
+    row(key, label, detail.iter().map(|(_, n)| n).sum(), detail)
+}
+
+fn concern(headline: Headline) -> Headline {
+    Headline {
+        concern: true,
+        ..headline
+    }
+}
+
+fn pairs(map: &BTreeMap<String, u64>) -> Vec<(String, u64)> {
+    map.iter().map(|(k, v)| (k.clone(), *v)).collect()
+}
+
+/// Consecutive `quarters` buckets summed, each labelled with the first one's start.
+fn merge(series: &[(String, u64)], quarters: usize) -> Vec<(String, u64)> {
+    series
+        .chunks(quarters.max(1))
+        .map(|chunk| (chunk[0].0.clone(), chunk.iter().map(|(_, n)| n).sum()))
+        .collect()
+}
+
+/// Runs of four or more zero rows kept only by their first and last row, with `None`
+/// between them.
+fn elide_empty_runs(rows: Vec<(String, u64)>) -> Vec<Option<(String, u64)>> {
+    let mut out: Vec<Option<(String, u64)>> = Vec::with_capacity(rows.len());
+    let mut run: Vec<(String, u64)> = Vec::new();
+    let flush = |run: &mut Vec<(String, u64)>, out: &mut Vec<Option<(String, u64)>>| {
+        if run.len() >= 4 {
+            let last = run.pop();
+            out.extend([Some(run.swap_remove(0)), None, last]);
+        } else {
+            out.extend(run.drain(..).map(Some));
+        }
+        run.clear();
+    };
+    for row in rows {
+        if row.1 == 0 {
+            run.push(row);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(Some(row));
+        }
+    }
+    flush(&mut run, &mut out);
+    out
+}
+
+/// `90` → `90 minutes`, `60` → `hour`, `120` → `2 hours`, `2880` → `2 days`.
+fn duration_words(minutes: u64) -> String {
+    let (n, unit) = match minutes {
+        m if m % 1440 == 0 => (m / 1440, "day"),
+        m if m % 60 == 0 => (m / 60, "hour"),
+        m => (m, "minute"),
+    };
+    match n {
+        1 => unit.to_string(),
+        n => format!("{n} {unit}s"),
+    }
+}
+
+/// `label` cut to `max` characters, ending in an ellipsis when cut.
+pub fn cut(label: &str, max: usize) -> String {
+    if label.chars().count() <= max {
+        return label.to_string();
+    }
+    let mut short: String = label.chars().take(max.saturating_sub(1)).collect();
+    short.push('…');
+    short
+}
+
+/// `1234567` → `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `2026-11-20T13:00:00Z` → `2026-11-20 13:00`; anything else unchanged.
+pub fn short_time(rfc3339: &str) -> String {
+    match rfc3339.strip_suffix(":00Z") {
+        Some(rest) if rest.len() == 16 && rest.as_bytes()[10] == b'T' => rest.replacen('T', " ", 1),
+        _ => rfc3339.to_string(),
+    }
+}
+
+/// Characters no report prints as they are: control characters (ESC, NUL, newlines)
+/// and the invisible marks that reorder text (bidi overrides), which could hide or
+/// disguise what a name really says.
+pub fn is_hidden(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// A bar of `n` out of `max` in `width` block characters; a non-zero `n` shows at least one.
+pub fn bar(n: u64, max: u64, width: usize) -> String {
+    if n == 0 || max == 0 {
+        return String::new();
+    }
+    let len = (n as f64 / max as f64 * width as f64).round() as usize;
+    "█".repeat(len.clamp(1, width))
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A summary shaped like a real run, for the formats' tests.
+    pub(crate) fn sample() -> Summary {
+        fn named<C: FromIterator<(String, u64)>>(pairs: &[(&str, u64)]) -> C {
+            pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
+        }
+        let quarter = |i: u64| format!("2026-11-20T{:02}:{:02}:00Z", 13 + i / 4, i % 4 * 15);
+        Summary {
+            incident_id: "2026-11-20-api-outage".to_string(),
+            as_of: "2026-11-22T06:00:00Z".to_string(),
+            windows: vec![
+                [
+                    "2026-11-20T13:00:00Z".to_string(),
+                    "2026-11-20T14:45:00Z".to_string(),
+                ],
+                [
+                    "2026-11-20T15:05:00Z".to_string(),
+                    "2026-11-20T16:30:00Z".to_string(),
+                ],
+            ],
+            tool_version: "0.1.0".to_string(),
+            tzdb: "bundled 2026e".to_string(),
+            learners_affected: 1_918,
+            learners_with_actions: 1_180,
+            actions: named(&[("freeze_day", 1_071), ("refund_freeze", 168)]),
+            actions_total: 1_239,
+            streak_days_restored: 1_234_567,
+            learners_skipped: named(&[("unknown_timezone", 22)]),
+            outcomes: named(&[
+                ("already_repaired", 27),
+                ("freeze_day", 1_071),
+                ("practiced", 229),
+            ]),
+            lines_read: 17_080,
+            evidence_records: 9_009,
+            duplicate_records: 83,
+            not_evidence: named(&[("other_key", 3_847), ("other_status", 3_198)]),
+            rejected: named(&[("too_few_fields", 11), ("unterminated_quote", 3)]),
+            set_aside: SetAside {
+                invalid_zone_in_learners_file: 10,
+                invalid_zone_in_tz_param: 74,
+                calendar_days_not_in_zone: 0,
+            },
+            inputs: vec![
+                InputLine {
+                    role: "logs",
+                    path: "testdata/generated/logs/2026-11-20-11-00-05-29D46D9F4BEFBC1C".to_string(),
+                    bytes: 129_067,
+                    sha256: "a9ce64d4affe2dc104631e254dfd761ee6c4bde6e7bc73cdc6c0eb218d8646c6".to_string(),
+                },
+                InputLine {
+                    role: "calendars",
+                    path: "testdata/generated/calendars.csv".to_string(),
+                    bytes: 4_226_113_000,
+                    sha256: "54223c281a553b4f8ce394037080ded50b3ba3fe870130ee5340ca6b62693d50".to_string(),
+                },
+            ],
+            manifest_sha256: "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef".to_string(),
+            evidence_per_quarter_hour: (0..14)
+                .map(|i| (quarter(i), [0, 612, 1_403, 7][i as usize % 4]))
+                .collect(),
+            learners_by_local_date: named(&[("2026-11-19", 12), ("2026-11-20", 1_402), ("2026-11-21", 517)]),
+            top_zones: named(&[("America/New_York", 400), ("Europe/Berlin", 300), ("other", 42)]),
+            restored_distribution: vec![(0, 5), (1, 1_100), (2, 70), (3, 5)],
+        }
+    }
+
+    /// A summary whose every input-derived string is hostile.
+    pub(crate) fn hostile() -> Summary {
+        const EVIL: &str = "<script>alert(1)</script>";
+        let mut s = sample();
+        s.incident_id = format!("{EVIL}a|b\x1b[31mred\x1b[0m");
+        s.windows[0][0] = format!("{EVIL}|\x1b]0;title\x07");
+        s.tzdb = format!("system {EVIL}");
+        s.inputs[0].path = format!("logs/{EVIL}/a|b/\x1b[2J\u{202e}gpj.exe\n| injected | row |");
+        s.learners_skipped.insert(format!("{EVIL}|`x`"), 1);
+        s.rejected.insert("a|b\r\n=cmd|' /C calc'!A0".to_string(), 2);
+        s.top_zones.insert(0, (format!("{EVIL}a|b\x1b[5m"), 999));
+        s.outcomes.insert("\"quoted\" & 'single'".to_string(), 3);
+        s
+    }
+
+    #[test]
+    fn thousands_groups_by_three() {
+        let cases = [
+            (0, "0"),
+            (999, "999"),
+            (1000, "1,000"),
+            (1234567, "1,234,567"),
+            (100000, "100,000"),
+        ];
+        for (n, want) in cases {
+            assert_eq!(thousands(n), want);
+        }
+        assert_eq!(thousands(u64::MAX), "18,446,744,073,709,551,615");
+    }
+
+    #[test]
+    fn short_time_drops_seconds_and_zone() {
+        assert_eq!(short_time("2026-11-20T13:15:00Z"), "2026-11-20 13:15");
+        assert_eq!(short_time("2026-11-20T13:15:01Z"), "2026-11-20T13:15:01Z");
+        assert_eq!(short_time("<b>"), "<b>");
+    }
+
+    #[test]
+    fn evidence_rows_merge_to_round_lengths() {
+        let s = sample();
+        let all: Vec<_> = s.evidence_per_quarter_hour.iter().cloned().map(Some).collect();
+        assert_eq!(s.evidence_rows(100), ("15 minutes".to_string(), all));
+        let (words, rows) = s.evidence_rows(4);
+        assert_eq!((words.as_str(), rows.len()), ("hour", 4));
+        assert_eq!(
+            rows[0],
+            Some(("2026-11-20T13:00:00Z".to_string(), 612 + 1_403 + 7))
+        );
+        let long = Summary {
+            evidence_per_quarter_hour: vec![("t".to_string(), 1); 1_000],
+            ..sample()
+        };
+        let (words, rows) = long.evidence_rows(4);
+        assert_eq!((words.as_str(), rows.len()), ("4 days", 3));
+        assert_eq!(rows.iter().flatten().map(|(_, n)| n).sum::<u64>(), 1_000);
+        assert_eq!(
+            Summary {
+                evidence_per_quarter_hour: vec![],
+                ..sample()
+            }
+            .evidence_rows(4)
+            .1,
+            vec![]
+        );
+    }
+
+    #[test]
+    fn long_empty_stretches_are_elided() {
+        let at = |i: usize| format!("q{i:03}");
+        let mut series: Vec<(String, u64)> = (0..200).map(|i| (at(i), 0)).collect();
+        series[0].1 = 5;
+        series[1].1 = 0;
+        series[2].1 = 3;
+        series[199].1 = 7;
+        let s = Summary {
+            evidence_per_quarter_hour: series,
+            ..sample()
+        };
+        let (words, rows) = s.evidence_rows(10);
+        assert_eq!(words, "15 minutes");
+        let want = [
+            Some((at(0), 5)),
+            Some((at(1), 0)),
+            Some((at(2), 3)),
+            Some((at(3), 0)),
+            None,
+        ];
+        assert_eq!(rows[..5], want);
+        assert_eq!(rows[5..], [Some((at(198), 0)), Some((at(199), 7))]);
+    }
+
+    #[test]
+    fn restored_bins_group_the_long_tail() {
+        let s = Summary {
+            restored_distribution: vec![(0, 5), (2, 1), (9, 2), (14, 3), (1_121, 1)],
+            ..sample()
+        };
+        let bins = s.restored_bins();
+        assert_eq!(bins.len(), 13);
+        assert_eq!(
+            bins[..3],
+            [("0".to_string(), 5), ("1".to_string(), 0), ("2".to_string(), 1)]
+        );
+        assert_eq!(bins[8], ("8–14".to_string(), 5));
+        assert_eq!(bins[12], ("366+".to_string(), 1));
+        let short = Summary {
+            restored_distribution: vec![(1, 4), (3, 1)],
+            ..sample()
+        };
+        assert_eq!(short.restored_bins().len(), 4);
+        assert!(Summary {
+            restored_distribution: vec![],
+            ..sample()
+        }
+        .restored_bins()
+        .is_empty());
+    }
+
+    #[test]
+    fn cut_marks_what_it_cuts() {
+        assert_eq!(cut("Europe/Berlin", 13), "Europe/Berlin");
+        assert_eq!(cut("Europe/Berlin", 8), "Europe/…");
+    }
+
+    #[test]
+    fn hidden_characters() {
+        for c in [
+            '\x1b', '\0', '\n', '\r', '\t', '\x7f', '\u{9b}', '\u{202e}', '\u{2066}',
+        ] {
+            assert!(is_hidden(c), "{c:?}");
+        }
+        for c in ['a', '/', '<', '|', 'é', '…', '█'] {
+            assert!(!is_hidden(c), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn bars_scale_and_show_small_values() {
+        assert_eq!(bar(0, 10, 20), "");
+        assert_eq!(bar(1, 1000, 20).chars().count(), 1);
+        assert_eq!(bar(10, 10, 20).chars().count(), 20);
+        assert_eq!(bar(5, 10, 20).chars().count(), 10);
+    }
 }
