@@ -95,6 +95,18 @@ pub enum TzdbError {
 }
 
 /// An opened time-zone database, with where its data came from and which release it is.
+impl TzdbChoice {
+    /// The choice a run recorded in run.json (`source`, `path`), to reopen the same data.
+    pub fn recorded(source: &str, path: Option<&str>) -> Option<TzdbChoice> {
+        match (source, path) {
+            ("bundled", _) => Some(TzdbChoice::Bundled),
+            ("system", _) => Some(TzdbChoice::System),
+            ("dir", Some(path)) => Some(TzdbChoice::Dir(path.into())),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Tzdb {
     db: TimeZoneDatabase,

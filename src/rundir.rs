@@ -39,14 +39,16 @@ impl RunDir {
         })
     }
 
-    /// The near misses naming one learner; an empty list when the run kept none.
-    pub fn near_misses(&self, learner_id: u64) -> anyhow::Result<Vec<NearMissRow>> {
+    /// The near misses naming one learner; `None` when the run kept none.
+    pub fn near_misses(&self, learner_id: u64) -> anyhow::Result<Option<Vec<NearMissRow>>> {
         let path = self.dir.join("near_misses.jsonl");
         if !path.exists() {
-            return Ok(Vec::new());
+            return Ok(None);
         }
         let all: Vec<NearMissRow> = read_jsonl(&path)?;
-        Ok(all.into_iter().filter(|m| m.learner_id == learner_id).collect())
+        Ok(Some(
+            all.into_iter().filter(|m| m.learner_id == learner_id).collect(),
+        ))
     }
 }
 

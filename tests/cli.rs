@@ -825,3 +825,117 @@ fn html_report_renders_in_a_real_browser_with_headline_numbers_and_charts() {
         }
     }
 }
+
+#[test]
+fn explain_and_verify_treat_a_closed_pipe_as_success() {
+    let w = Workdir::new();
+    plan_small(&w.path("out"), &[]).success();
+    let commands: [Vec<std::ffi::OsString>; 2] = [
+        vec![
+            "explain".into(),
+            w.path("out").into(),
+            "--learner".into(),
+            "1007".into(),
+        ],
+        vec![
+            "verify".into(),
+            w.path("out").into(),
+            "--calendars".into(),
+            small().join("calendars.csv").into(),
+        ],
+    ];
+    for args in commands {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("streak-repair"))
+            .args(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn verify_reports_learners_missing_from_the_export_apart_from_pending() {
+    let w = Workdir::new();
+    plan_small(&w.path("out"), &[]).success();
+    let empty = w.write("empty.csv", "learner_id,date,kind\n");
+    let out = bin()
+        .arg("verify")
+        .arg(w.path("out"))
+        .arg("--calendars")
+        .arg(&empty)
+        .assert()
+        .success();
+    let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(
+        stdout.contains("14 actions: 0 applied, 0 pending, 0 superseded"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("14 action(s) name learners with no rows in"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("learner not in the export: learner 1001 2026-11-20 freeze_day"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn explain_reopens_the_runs_tz_data_from_any_directory() {
+    let w = Workdir::new();
+    w.write("case/incident.toml", VANCOUVER_INCIDENT);
+    w.write(
+        "case/logs/a.log",
+        "o duo-brb [20/Nov/2026:07:30:00 +0000] 192.0.2.3 - R1 REST.GET.OBJECT brb/c.json \
+         \"GET /brb/c.json?learner_id=77&tz=America%2FVancouver HTTP/1.1\" 200 - 2 2 1 1 \"-\" \"ua\" -\n",
+    );
+    w.write("case/learners.csv", "learner_id,tz\n");
+    let cal = w.write("case/calendars.csv", "learner_id,date,kind\n");
+    let case = w.path("case");
+    // A relative --tzdb path, as a user types it from the repository root.
+    plan(
+        &case,
+        &[case.join("logs")],
+        &cal,
+        &w.path("out"),
+        &["--tzdb", "testdata/tzdb-2025b"],
+    )
+    .success();
+    let out = bin()
+        .current_dir(w.path("case"))
+        .arg("explain")
+        .arg(w.path("out"))
+        .args(["--learner", "77"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("(2026-11-19 23:30:00 -08:00 local)"),
+        "2025b rules, reopened: {text}"
+    );
+}
+
+#[test]
+fn replay_counts_a_repeated_expected_line_as_a_difference() {
+    let w = Workdir::new();
+    let case = w.path("case");
+    copy_dir(&small(), &case);
+    let manifest = case.join("expected/manifest.jsonl");
+    let text = fs::read_to_string(&manifest).unwrap();
+    let first = text.lines().next().unwrap();
+    fs::write(&manifest, format!("{first}\n{text}")).unwrap();
+    let out = bin().arg("replay").arg(&case).assert().code(1);
+    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert!(
+        stderr.contains("learner 1001, 2026-11-20 freeze_day: expected 2 line(s), got 1"),
+        "{stderr}"
+    );
+}

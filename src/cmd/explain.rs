@@ -1,6 +1,7 @@
 //! `streak-repair explain`: every decision about one learner, in words a support agent
 //! can paste into a reply, or as JSON for tools.
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use serde::Serialize;
@@ -52,7 +53,8 @@ struct Explanation<'a> {
     as_of: &'a str,
     in_run: bool,
     days: Vec<Day<'a>>,
-    near_misses: Vec<NearMissRow>,
+    /// `None` when the run kept no near misses (an older run directory).
+    near_misses: Option<Vec<NearMissRow>>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<super::Finding> {
@@ -62,9 +64,19 @@ pub fn run(args: Args) -> anyhow::Result<super::Finding> {
         .iter()
         .filter(|d| d.learner_id == args.learner)
         .collect();
-    let zone = match rows.iter().find_map(|d| d.tz.as_deref()) {
-        Some(name) => tzdb_of(&run)?.zone(name),
-        None => None,
+    // Local times need the run's own tz data; without it the decisions still stand.
+    let tzdb =
+        TzdbChoice::recorded(&run.run.tzdb.source, run.run.tzdb.path.as_deref()).map(|c| Tzdb::open(&c));
+    let zone = match (rows.iter().find_map(|d| d.tz.as_deref()), tzdb) {
+        (Some(name), Some(Ok(db))) => db.zone(name),
+        (Some(_), _) => {
+            eprintln!(
+                "warning: the run's tz data ({}) cannot be opened here; local times left out",
+                run.run.tzdb.source
+            );
+            None
+        }
+        (None, _) => None,
     };
     let days = rows
         .iter()
@@ -84,23 +96,14 @@ pub fn run(args: Args) -> anyhow::Result<super::Finding> {
         days,
         near_misses: run.near_misses(args.learner)?,
     };
-    match args.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&explanation)?),
-        Format::Text => print!("{}", text(&explanation)),
-    }
-    Ok(super::Finding::Clean)
-}
-
-/// The tz data the run used, so local times match the decisions.
-fn tzdb_of(run: &RunDir) -> anyhow::Result<Tzdb> {
-    let info = &run.run.tzdb;
-    let choice = match (info.source.as_str(), &info.path) {
-        ("bundled", _) => TzdbChoice::Bundled,
-        ("system", _) => TzdbChoice::System,
-        (_, Some(path)) => TzdbChoice::Dir(path.into()),
-        (other, None) => anyhow::bail!("run.json: tz database {other:?} has no path"),
+    let rendered = match args.format {
+        Format::Json => serde_json::to_string_pretty(&explanation)? + "\n",
+        Format::Text => text(&explanation),
     };
-    Ok(Tzdb::open(&choice)?)
+    let mut out = std::io::stdout().lock();
+    out.write_all(rendered.as_bytes())?;
+    out.flush()?;
+    Ok(super::Finding::Clean)
 }
 
 /// An RFC 3339 UTC instant as local wall time with its offset.
@@ -143,15 +146,21 @@ fn text(e: &Explanation<'_>) -> String {
     );
     let Some(first) = e.days.first().map(|d| d.decision) else {
         let _ = writeln!(s, "Not in this run: no evidence record named this learner.");
-        if e.near_misses.is_empty() {
-            let _ = writeln!(
-                s,
-                "No log line named them either (or the run kept no near misses)."
-            );
-        } else {
-            let _ = writeln!(s, "Log lines that named them but were not evidence:");
+        match e.near_misses.as_deref() {
+            None => {
+                let _ = writeln!(
+                    s,
+                    "This run directory has no near_misses.jsonl, so other lines cannot be told."
+                );
+            }
+            Some([]) => {
+                let _ = writeln!(s, "No other log line named them either.");
+            }
+            Some(misses) => {
+                let _ = writeln!(s, "Log lines that named them but were not evidence:");
+                near_misses(&mut s, misses);
+            }
         }
-        near_misses(&mut s, &e.near_misses);
         return s;
     };
     if let (Some(tz), Some(source)) = (&first.tz, &first.tz_source) {
@@ -199,9 +208,9 @@ fn text(e: &Explanation<'_>) -> String {
             let _ = writeln!(s, "  action: {action}, repair id {id}");
         }
     }
-    if !e.near_misses.is_empty() {
+    if let Some(misses) = e.near_misses.as_deref().filter(|m| !m.is_empty()) {
         let _ = writeln!(s, "\nOther log lines that named them but were not evidence:");
-        near_misses(&mut s, &e.near_misses);
+        near_misses(&mut s, misses);
     }
     s
 }

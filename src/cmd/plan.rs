@@ -163,7 +163,13 @@ pub fn execute(args: &Args) -> anyhow::Result<RunInfo> {
         as_of_source: as_of_source.into(),
         tzdb: TzdbInfo {
             source: tzdb.source().to_string(),
-            path: tzdb.path().map(|p| p.display().to_string()),
+            // Absolute, so `explain` can reopen it from any working directory.
+            path: tzdb.path().map(|p| {
+                std::fs::canonicalize(p)
+                    .unwrap_or_else(|_| p.to_path_buf())
+                    .display()
+                    .to_string()
+            }),
             version: tzdb.version().map(str::to_string),
         },
         inputs: Inputs {

@@ -47,6 +47,13 @@ pub fn run(args: Args) -> anyhow::Result<super::Finding> {
             incident.display()
         );
     }
+    let expected = case.join("expected");
+    if !args.update && !expected.is_dir() {
+        anyhow::bail!(
+            "{}: no expected outputs (run `streak-repair replay --update` to record them)",
+            expected.display()
+        );
+    }
     let out = tempfile::tempdir().context("cannot create a temporary directory")?;
     let plan = super::plan::Args {
         incident,
@@ -61,7 +68,6 @@ pub fn run(args: Args) -> anyhow::Result<super::Finding> {
         quiet: true,
     };
     super::plan::execute(&plan)?;
-    let expected = case.join("expected");
     if args.update {
         return update(out.path(), &expected);
     }
@@ -130,21 +136,39 @@ fn update(out: &Path, expected: &Path) -> anyhow::Result<super::Finding> {
 fn differences(name: &str, want: &[Value], got: &[Value]) -> Vec<String> {
     // A decision is one per learner and day; a manifest row one per learner, day and action.
     let by_action = name == "manifest.jsonl";
-    let keyed = |rows: &[Value]| -> BTreeMap<(u64, String, String), Value> {
-        rows.iter().map(|r| (key(r, by_action), r.clone())).collect()
+    let keyed = |rows: &[Value]| -> BTreeMap<(u64, String, String), Vec<Value>> {
+        let mut map: BTreeMap<_, Vec<Value>> = BTreeMap::new();
+        for r in rows {
+            map.entry(key(r, by_action)).or_default().push(r.clone());
+        }
+        map
     };
     let (want, got) = (keyed(want), keyed(got));
     let mut out = Vec::new();
     for (k, w) in &want {
-        match got.get(k) {
-            None => out.push(format!("{}: expected {}, got no such line", place(k), brief(w))),
-            Some(g) if g != w => out.push(format!("{}: {}", place(k), fields_differing(w, g))),
-            Some(_) => {}
+        match got.get(k).map(Vec::as_slice) {
+            None => out.push(format!(
+                "{}: expected {}, got no such line",
+                place(k),
+                brief(&w[0])
+            )),
+            Some(g) if g.len() != w.len() => out.push(format!(
+                "{}: expected {} line(s), got {}",
+                place(k),
+                w.len(),
+                g.len()
+            )),
+            Some(g) => out.extend(
+                w.iter()
+                    .zip(g)
+                    .filter(|(w, g)| w != g)
+                    .map(|(w, g)| format!("{}: {}", place(k), fields_differing(w, g))),
+            ),
         }
     }
     for (k, g) in &got {
         if !want.contains_key(k) {
-            out.push(format!("{}: not expected, got {}", place(k), brief(g)));
+            out.push(format!("{}: not expected, got {}", place(k), brief(&g[0])));
         }
     }
     if out.is_empty() {

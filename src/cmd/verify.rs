@@ -5,15 +5,21 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 
+use std::io::Write;
+
+use anyhow::Context;
+use jiff::civil::Date;
+
 use crate::calendar::{self, DayKind};
 use crate::rundir::RunDir;
 
 /// Check a manifest against calendars exported after it was applied.
 ///
 /// For every action in DIR/manifest.jsonl: applied (the day is now a repair),
-/// pending (not yet), or superseded (the day is now a practice day). Prints the counts
-/// and the first pending actions; with --strict, exits 1 while any are pending. Reads
-/// only the manifest's learners from the calendars.
+/// pending (not yet), or superseded (the day is now a practice day); a learner with no
+/// rows at all in the export is reported apart (an incomplete export). Prints the
+/// counts and the first actions not applied; with --strict, exits 1 while any are.
+/// Reads only the manifest's learners from the calendars.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The --out directory of a plan run.
@@ -35,11 +41,21 @@ pub enum State {
     Applied,
     Pending,
     Superseded,
+    /// The learner has no rows at all in the export: every learner in a manifest had
+    /// days before, so the export is incomplete, not the repair.
+    Missing,
 }
 
 impl State {
-    fn of(kind: Option<DayKind>) -> State {
-        match kind {
+    fn of(days: &[(Date, DayKind)], date: Date) -> State {
+        if days.is_empty() {
+            return State::Missing;
+        }
+        match days
+            .binary_search_by_key(&date, |&(d, _)| d)
+            .ok()
+            .map(|i| days[i].1)
+        {
             Some(DayKind::Repair) => State::Applied,
             Some(DayKind::Practice) => State::Superseded,
             Some(DayKind::Freeze) | None => State::Pending,
@@ -51,6 +67,7 @@ impl State {
             State::Applied => "applied",
             State::Pending => "pending",
             State::Superseded => "superseded",
+            State::Missing => "learner not in the export",
         }
     }
 }
@@ -60,43 +77,52 @@ pub fn run(args: Args) -> anyhow::Result<super::Finding> {
     let learners: HashSet<u64> = run.manifest.iter().map(|m| m.learner_id).collect();
     let calendars = calendar::read_calendars(&args.calendars, &|id| learners.contains(&id))?;
     let mut counts: BTreeMap<State, u64> = BTreeMap::new();
-    let mut pending = Vec::new();
-    for action in &run.manifest {
-        let date = action.local_date.parse::<jiff::civil::Date>()?;
-        let days = calendars.of(action.learner_id);
-        let kind = days
-            .binary_search_by_key(&date, |&(d, _)| d)
-            .ok()
-            .map(|i| days[i].1);
-        let state = State::of(kind);
+    let mut open = Vec::new();
+    for (n, action) in run.manifest.iter().enumerate() {
+        let date = action.local_date.parse::<Date>().with_context(|| {
+            let manifest = args.dir.join("manifest.jsonl");
+            format!(
+                "{}: line {}: local_date {:?}",
+                manifest.display(),
+                n + 1,
+                action.local_date
+            )
+        })?;
+        let state = State::of(calendars.of(action.learner_id), date);
         *counts.entry(state).or_insert(0) += 1;
-        if state == State::Pending {
-            pending.push(action);
+        if matches!(state, State::Pending | State::Missing) {
+            open.push((state, action));
         }
     }
     let count = |s: State| counts.get(&s).copied().unwrap_or(0);
-    println!(
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
         "verify {}: {} actions: {} applied, {} pending, {} superseded",
         run.run.incident.id,
         run.manifest.len(),
         count(State::Applied),
         count(State::Pending),
         count(State::Superseded)
-    );
-    for a in pending.iter().take(args.show) {
-        println!(
-            "  {}: learner {} {} {} (repair_id {})",
-            State::Pending.name(),
-            a.learner_id,
-            a.local_date,
-            a.action,
-            a.repair_id
-        );
+    )?;
+    if count(State::Missing) > 0 {
+        let calendars = args.calendars.display();
+        let missing = count(State::Missing);
+        writeln!(
+            out,
+            "  {missing} action(s) name learners with no rows in {calendars}: is the export complete?"
+        )?;
     }
-    if pending.len() > args.show {
-        println!("  ... and {} more pending", pending.len() - args.show);
+    for (state, a) in open.iter().take(args.show) {
+        let (name, id, date, action, repair) =
+            (state.name(), a.learner_id, &a.local_date, &a.action, &a.repair_id);
+        writeln!(out, "  {name}: learner {id} {date} {action} (repair_id {repair})")?;
     }
-    let problem = args.strict && !pending.is_empty();
+    if open.len() > args.show {
+        writeln!(out, "  ... and {} more not applied", open.len() - args.show)?;
+    }
+    out.flush()?;
+    let problem = args.strict && !open.is_empty();
     Ok(if problem {
         super::Finding::Problem
     } else {
