@@ -11,7 +11,7 @@
 use std::io::{self, Write};
 
 use super::svg::{bar_chart, column_chart, Chart};
-use super::{is_hidden, thousands, Render, Summary};
+use super::{is_hidden, short_time, thousands, ChartData, Gaps, Render, Summary};
 
 pub struct Html;
 
@@ -104,6 +104,9 @@ const SCRIPT_SHA256: &str = "Ppz0xhKAawlrFOFJOjYKcp9AtJG/6WuyCB1mCU9UlTI=";
 /// Chart widths in CSS pixels when the page is at its widest; narrower pages scale them.
 const WIDE: u32 = 1080;
 const HALF: u32 = 520;
+/// More quarter hours than this are merged into longer buckets, so a long incident
+/// draws columns a few pixels wide rather than thousands of hairlines.
+const MAX_TIME_COLUMNS: usize = 120;
 
 fn head(s: &Summary) -> String {
     format!(
@@ -163,139 +166,72 @@ fn detail(pairs: &[(String, u64)]) -> String {
     format!("<ul class=\"detail\">{items}</ul>")
 }
 
-/// One chart with its heading and a line saying what it counts.
-struct Figure<'a> {
-    id: &'a str,
-    title: &'a str,
-    caption: String,
-    wide: bool,
-    columns: bool,
-    series: Vec<(String, u64)>,
-    /// Column ranges to shade.
-    bands: Vec<(usize, usize)>,
-}
-
 fn charts(s: &Summary) -> String {
-    let figures = [
-        Figure {
-            id: "chart-evidence-per-quarter-hour",
-            title: "Evidence records per 15 minutes (UTC)",
-            caption: evidence_caption(s),
-            wide: true,
-            columns: true,
-            series: time_labels(&s.evidence_per_quarter_hour),
-            bands: window_columns(s),
-        },
-        Figure {
-            id: "chart-learners-by-local-date",
-            title: "Affected learners by local date",
-            caption: "Learners with a decision on each date in their own time zone.".to_string(),
-            wide: false,
-            columns: true,
-            series: s.learners_by_local_date.clone(),
-            bands: vec![],
-        },
-        Figure {
-            id: "chart-outcomes",
-            title: "Outcomes by kind",
-            caption: "One outcome per learner and local date decided.".to_string(),
-            wide: false,
-            columns: false,
-            series: s.outcomes.iter().map(|(k, v)| (k.clone(), *v)).collect(),
-            bands: vec![],
-        },
-        Figure {
-            id: "chart-top-zones",
-            title: "Top time zones",
-            caption: "Decided learners per time zone; the rest summed as other.".to_string(),
-            wide: false,
-            columns: false,
-            series: s.top_zones.clone(),
-            bands: vec![],
-        },
-        Figure {
-            id: "chart-streak-days-restored",
-            title: "Streak days restored",
-            caption: "Decided learners by how many days their streak gains (0: unchanged).".to_string(),
-            wide: false,
-            columns: true,
-            series: s.restored_bins(),
-            bands: vec![],
-        },
-    ];
     let mut out = String::from("<h2>Charts</h2>\n<section class=\"chart-grid\">\n");
-    for figure in &figures {
-        out.push_str(&figure_html(figure));
+    for chart in s.charts(MAX_TIME_COLUMNS, Gaps::Keep) {
+        out.push_str(&figure(s, &chart));
     }
     out.push_str("</section>\n");
     out
 }
 
-fn figure_html(f: &Figure<'_>) -> String {
-    let width = if f.wide { WIDE } else { HALF };
-    let chart = Chart {
-        id: f.id,
-        title: f.title,
+/// One chart with its heading and a line saying what it counts; a chart over time
+/// takes the page's width and shades the incident windows.
+fn figure(s: &Summary, chart: &ChartData) -> String {
+    // With `Gaps::Keep` every row is there, so row numbers (the windows) are columns.
+    let series: Vec<(String, u64)> = chart.rows.iter().flatten().cloned().collect();
+    let (width, series, caption) = if chart.time_axis {
+        let caption = format!("{} {}", chart.caption, shaded(s));
+        (WIDE, time_labels(&series), caption.trim_end().to_string())
+    } else {
+        (HALF, series, chart.caption.to_string())
+    };
+    let svg_chart = Chart {
+        id: chart.id,
+        title: &chart.title,
         width,
         color: "#2f6fb0",
-        bands: &f.bands,
+        bands: &chart.windows,
     };
-    let svg = if f.columns {
-        column_chart(&chart, &f.series)
+    let svg = if chart.columns {
+        column_chart(&svg_chart, &series)
     } else {
-        bar_chart(&chart, &f.series)
+        bar_chart(&svg_chart, &series)
     };
     format!(
         "<figure{}><figcaption><h3>{}</h3><p>{}</p></figcaption>\n{svg}\n</figure>\n",
-        if f.wide { " class=\"wide\"" } else { "" },
-        escape(f.title),
-        escape(&f.caption)
+        if chart.time_axis { " class=\"wide\"" } else { "" },
+        escape(&chart.title),
+        escape(&caption)
     )
 }
 
-fn evidence_caption(s: &Summary) -> String {
+/// `Shaded: the windows, 2026-11-20 13:00 to 2026-11-20 14:45, ...`; nothing without
+/// windows.
+fn shaded(s: &Summary) -> String {
     let windows: Vec<String> = s
         .windows
         .iter()
-        .map(|[a, b]| format!("{} to {}", super::short_time(a), super::short_time(b)))
+        .map(|[a, b]| format!("{} to {}", short_time(a), short_time(b)))
         .collect();
-    format!(
-        "Distinct evidence records by the quarter hour they were logged in. Shaded: the windows, {}.",
-        windows.join(", ")
-    )
-}
-
-/// For each window, the quarter-hour columns it overlaps, as `[from, to)`.
-fn window_columns(s: &Summary) -> Vec<(usize, usize)> {
-    let at = |t: &str| t.parse::<jiff::Timestamp>().ok().map(|t| t.as_second());
-    let starts: Vec<Option<i64>> = s.evidence_per_quarter_hour.iter().map(|(t, _)| at(t)).collect();
-    let overlaps = |i: usize, a: i64, b: i64| starts[i].is_some_and(|t| t < b && t + 900 > a);
-    let mut bands = Vec::new();
-    for [a, b] in &s.windows {
-        let (Some(a), Some(b)) = (at(a), at(b)) else {
-            continue;
-        };
-        let columns: Vec<usize> = (0..starts.len()).filter(|i| overlaps(*i, a, b)).collect();
-        if let (Some(first), Some(last)) = (columns.first(), columns.last()) {
-            bands.push((*first, last + 1));
-        }
+    if windows.is_empty() {
+        return String::new();
     }
-    bands
+    format!("Shaded: the windows, {}.", windows.join(", "))
 }
 
-/// Bucket starts as `HH:MM`, or `MM-DD HH:MM` when the series spans more than one date.
+/// Bucket labels `YYYY-MM-DD HH:MM` shortened for an axis: `HH:MM` when every bucket
+/// starts on one date, `MM-DD HH:MM` otherwise; any other label unchanged.
 fn time_labels(series: &[(String, u64)]) -> Vec<(String, u64)> {
+    let is_time = |t: &str| t.len() == 16 && t.as_bytes()[10] == b' ';
     let date = |t: &str| t.get(..10).map(str::to_string);
     let one_date = series
         .iter()
         .all(|(t, _)| date(t) == series.first().and_then(|(f, _)| date(f)));
-    let label = |t: &str| {
-        let short = super::short_time(t);
-        let from = if one_date { 11 } else { 5 };
-        short
-            .get(from..)
-            .filter(|_| short != t)
-            .map_or_else(|| t.to_string(), str::to_string)
+    let from = if one_date { 11 } else { 5 };
+    let label = |t: &str| match t.get(from..) {
+        Some(short) if is_time(t) => short.to_string(),
+        _ => t.to_string(),
     };
     series.iter().map(|(t, n)| (label(t), *n)).collect()
 }
@@ -466,30 +402,56 @@ mod tests {
     }
 
     #[test]
-    fn same_summary_same_bytes() {
-        assert_eq!(render(&sample()), render(&sample()));
-    }
-
-    #[test]
     fn time_labels_show_the_date_only_across_dates() {
         let one = [
-            ("2026-11-20T13:00:00Z".to_string(), 1),
-            ("2026-11-20T13:15:00Z".to_string(), 2),
+            ("2026-11-20 13:00".to_string(), 1),
+            ("2026-11-20 13:15".to_string(), 2),
         ];
         assert_eq!(time_labels(&one)[1].0, "13:15");
         let two = [
-            ("2026-11-20T23:45:00Z".to_string(), 1),
-            ("2026-11-21T00:00:00Z".to_string(), 2),
+            ("2026-11-20 23:45".to_string(), 1),
+            ("2026-11-21 00:00".to_string(), 2),
         ];
         assert_eq!(time_labels(&two)[1].0, "11-21 00:00");
+        let odd = [("2026-11-20T13:00:01Z".to_string(), 1), ("q1".to_string(), 2)];
+        assert_eq!(time_labels(&odd), odd);
     }
 
     #[test]
     fn windows_shade_the_columns_they_overlap() {
         // Quarter hours from 13:00 to 16:15; windows 13:00–14:45 and 15:05–16:30.
-        assert_eq!(window_columns(&sample()), vec![(0, 7), (8, 14)]);
+        let charts = sample().charts(MAX_TIME_COLUMNS, Gaps::Keep);
+        assert_eq!(charts[0].windows, vec![(0, 7), (8, 14)]);
         let page = render(&sample());
         assert_eq!(page.matches("<rect class=\"band\"").count(), 2);
+    }
+
+    /// The svg of the chart with this id.
+    fn svg<'a>(page: &'a str, id: &str) -> &'a str {
+        let start = page.find(&format!("<svg class=\"chart\" id=\"{id}\"")).expect(id);
+        &page[start..start + page[start..].find("</svg>").expect("svg end")]
+    }
+
+    #[test]
+    fn long_windows_draw_merged_columns() {
+        // 92 days of quarter hours (8,832) in 92 columns of a day, every one drawn.
+        let start = 1_795_132_800; // 2026-11-20T00:00:00Z
+        let instant = crate::output::instant;
+        let s = Summary {
+            windows: vec![[instant(start + 3_600), instant(start + 92 * 86_400)]],
+            evidence_per_quarter_hour: (0..92 * 96)
+                .map(|q| (instant(start + 900 * q), u64::from(q >= 96 * 10) * (q as u64 % 3)))
+                .collect(),
+            ..sample()
+        };
+        let page = render(&s);
+        assert!(page.contains("<h3>Evidence records per day (UTC)</h3>"));
+        let evidence = svg(&page, CHART_IDS[0]);
+        assert_eq!(evidence.matches("<rect x=").count(), 92, "zero days drawn too");
+        assert_eq!(evidence.matches("<rect class=\"band\"").count(), 1);
+        assert!(
+            evidence.contains(">11-20 00:00: 0</title>") && evidence.contains(">02-19 00:00: 96</title>")
+        );
     }
 
     #[test]

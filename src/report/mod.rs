@@ -112,6 +112,8 @@ impl Summary {
             run_dir.manifest.iter().map(|m| m.learner_id).collect();
         let mut restored = BTreeMap::new();
         let mut zones: BTreeMap<String, u64> = BTreeMap::new();
+        // `learners` iterates in a hash order that differs between runs: only counts and
+        // sorted maps are built from it, so that order never shows.
         for (tz, before, after) in learners.values() {
             if let (Some(tz), Some(before), Some(after)) = (tz, before, after) {
                 *restored.entry(after.saturating_sub(*before)).or_insert(0) += 1;
@@ -335,18 +337,93 @@ impl Summary {
         bins
     }
 
-    /// The evidence series for formats that list every bucket, in at most `max_rows`
-    /// rows: buckets of the shortest length that fits (15 or 30 minutes, 1, 2, 3, 6 or
-    /// 12 hours, 1 day, then doubling), and within each run of four or more empty
-    /// buckets all but the first and last shown as one `None`. Returns the bucket length
-    /// in words (`15 minutes`, `hour`) and the rows: bucket start and total.
-    pub fn evidence_rows(&self, max_rows: usize) -> (String, Vec<Option<(String, u64)>>) {
+    /// The charts every format draws, in this order. The evidence series is merged
+    /// into buckets of a round length to fit `max_time_rows` rows; `gaps` says whether
+    /// long runs of empty buckets may be left out to fit.
+    pub fn charts(&self, max_time_rows: usize, gaps: Gaps) -> Vec<ChartData> {
+        let (minutes, buckets) = self.evidence_rows(max_time_rows, gaps);
+        let windows = window_rows(&buckets, minutes * 60, &self.windows);
+        let evidence = buckets
+            .into_iter()
+            .map(|row| row.map(|(t, n)| (short_time(&t), n)))
+            .collect();
+        let all = |rows: &[(String, u64)]| rows.iter().cloned().map(Some).collect();
+        let outcomes: Vec<(String, u64)> = pairs(&self.outcomes);
+        vec![
+            ChartData {
+                id: "chart-evidence-per-quarter-hour",
+                title: format!("Evidence records per {} (UTC)", duration_words(minutes)),
+                caption: "Distinct evidence records by the time they were logged.",
+                label: "start (UTC)",
+                unit: "records",
+                columns: true,
+                time_axis: true,
+                rows: evidence,
+                windows,
+            },
+            ChartData {
+                id: "chart-learners-by-local-date",
+                title: "Affected learners by local date".to_string(),
+                caption: "Learners with a decision on each date in their own time zone.",
+                label: "local date",
+                unit: "learners",
+                columns: true,
+                time_axis: false,
+                rows: all(&self.learners_by_local_date),
+                windows: vec![],
+            },
+            ChartData {
+                id: "chart-outcomes",
+                title: "Outcomes by kind".to_string(),
+                caption: "One outcome per learner and local date decided.",
+                label: "outcome",
+                unit: "learner-days",
+                columns: false,
+                time_axis: false,
+                rows: all(&outcomes),
+                windows: vec![],
+            },
+            ChartData {
+                id: "chart-top-zones",
+                title: "Top time zones by decided learners".to_string(),
+                caption: "Decided learners per time zone; the rest summed as other.",
+                label: "zone",
+                unit: "decided learners",
+                columns: false,
+                time_axis: false,
+                rows: all(&self.top_zones),
+                windows: vec![],
+            },
+            ChartData {
+                id: "chart-streak-days-restored",
+                title: "Decided learners by streak days restored".to_string(),
+                caption: "Decided learners by how many days their streak gains (0: unchanged).",
+                label: "days restored",
+                unit: "decided learners",
+                columns: true,
+                time_axis: false,
+                rows: all(&self.restored_bins()),
+                windows: vec![],
+            },
+        ]
+    }
+
+    /// The evidence series in at most `max_rows` rows: buckets of the shortest length
+    /// that fits (15 or 30 minutes, 1, 2, 3, 6 or 12 hours, 1 day, then doubling) and,
+    /// with [`Gaps::Elide`], within each run of four or more empty buckets all but the
+    /// first and last shown as one `None`. Returns the bucket length in minutes and the
+    /// rows: bucket start (RFC 3339) and total.
+    fn evidence_rows(&self, max_rows: usize, gaps: Gaps) -> (u64, Vec<Option<(String, u64)>>) {
         let series = &self.evidence_per_quarter_hour;
         let mut quarters = 1;
         loop {
-            let rows = elide_empty_runs(merge(series, quarters));
+            let merged = merge(series, quarters);
+            let rows = match gaps {
+                Gaps::Elide => elide_empty_runs(merged),
+                Gaps::Keep => merged.into_iter().map(Some).collect(),
+            };
             if rows.len() <= max_rows || quarters >= series.len() {
-                return (duration_words(15 * quarters as u64), rows);
+                return (15 * quarters as u64, rows);
             }
             quarters = [1, 2, 4, 8, 12, 24, 48, 96]
                 .into_iter()
@@ -354,6 +431,59 @@ impl Summary {
                 .unwrap_or(quarters * 2);
         }
     }
+}
+
+/// Whether a chart of the evidence series may leave out long runs of empty buckets: a
+/// list may, a drawn time axis needs every column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gaps {
+    Elide,
+    Keep,
+}
+
+/// One chart, the same in every format: each format only lays it out and escapes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChartData {
+    /// The HTML id of the chart's svg element.
+    pub id: &'static str,
+    pub title: String,
+    /// What one count is, in a sentence.
+    pub caption: &'static str,
+    /// What a row's label names, as a column heading: `local date`, `zone`.
+    pub label: &'static str,
+    /// What a row's count counts: `records`, `learners`.
+    pub unit: &'static str,
+    /// Drawn as vertical columns (an ordered axis) rather than horizontal bars.
+    pub columns: bool,
+    /// The rows are consecutive UTC time buckets labelled `YYYY-MM-DD HH:MM`.
+    pub time_axis: bool,
+    /// Label and count, in the order shown; `None` stands for empty buckets left out.
+    /// Empty when there is nothing to show, and every format then says "no data"; rows
+    /// that count zero are shown like any other.
+    pub rows: Vec<Option<(String, u64)>>,
+    /// Rows `[from, to)` whose buckets overlap each incident window (time axis only).
+    pub windows: Vec<(usize, usize)>,
+}
+
+/// For each window, the rows whose bucket (`seconds` long from its start) overlaps it,
+/// as `[from, to)`; rows left out (`None`) between two such rows are inside the range.
+fn window_rows(rows: &[Option<(String, u64)>], seconds: u64, windows: &[[String; 2]]) -> Vec<(usize, usize)> {
+    let at = |t: &str| t.parse::<jiff::Timestamp>().ok().map(|t| t.as_second());
+    let starts: Vec<Option<i64>> = rows.iter().map(|r| r.as_ref().and_then(|(t, _)| at(t))).collect();
+    let len = i64::try_from(seconds).unwrap_or(i64::MAX);
+    let mut ranges = Vec::new();
+    for [a, b] in windows {
+        let (Some(a), Some(b)) = (at(a), at(b)) else {
+            continue;
+        };
+        let overlaps = |t: &Option<i64>| t.is_some_and(|t| t < b && t.saturating_add(len) > a);
+        let first = starts.iter().position(overlaps);
+        let last = starts.iter().rposition(overlaps);
+        if let (Some(first), Some(last)) = (first, last) {
+            ranges.push((first, last + 1));
+        }
+    }
+    ranges
 }
 
 /// Streak days restored, grouped: each of the first week's days, then up to two weeks,
@@ -505,6 +635,7 @@ pub fn bar(n: u64, max: u64, width: usize) -> String {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::output::{DecisionRow, ManifestRow};
 
     /// A summary shaped like a real run, for the formats' tests.
     pub(crate) fn sample() -> Summary {
@@ -613,9 +744,9 @@ pub(crate) mod tests {
     fn evidence_rows_merge_to_round_lengths() {
         let s = sample();
         let all: Vec<_> = s.evidence_per_quarter_hour.iter().cloned().map(Some).collect();
-        assert_eq!(s.evidence_rows(100), ("15 minutes".to_string(), all));
-        let (words, rows) = s.evidence_rows(4);
-        assert_eq!((words.as_str(), rows.len()), ("hour", 4));
+        assert_eq!(s.evidence_rows(100, Gaps::Elide), (15, all));
+        let (minutes, rows) = s.evidence_rows(4, Gaps::Elide);
+        assert_eq!((minutes, rows.len()), (60, 4));
         assert_eq!(
             rows[0],
             Some(("2026-11-20T13:00:00Z".to_string(), 612 + 1_403 + 7))
@@ -624,15 +755,15 @@ pub(crate) mod tests {
             evidence_per_quarter_hour: vec![("t".to_string(), 1); 1_000],
             ..sample()
         };
-        let (words, rows) = long.evidence_rows(4);
-        assert_eq!((words.as_str(), rows.len()), ("4 days", 3));
+        let (minutes, rows) = long.evidence_rows(4, Gaps::Elide);
+        assert_eq!((minutes, rows.len()), (4 * 1440, 3));
         assert_eq!(rows.iter().flatten().map(|(_, n)| n).sum::<u64>(), 1_000);
         assert_eq!(
             Summary {
                 evidence_per_quarter_hour: vec![],
                 ..sample()
             }
-            .evidence_rows(4)
+            .evidence_rows(4, Gaps::Elide)
             .1,
             vec![]
         );
@@ -650,8 +781,8 @@ pub(crate) mod tests {
             evidence_per_quarter_hour: series,
             ..sample()
         };
-        let (words, rows) = s.evidence_rows(10);
-        assert_eq!(words, "15 minutes");
+        let (minutes, rows) = s.evidence_rows(10, Gaps::Elide);
+        assert_eq!(minutes, 15);
         let want = [
             Some((at(0), 5)),
             Some((at(1), 0)),
@@ -661,6 +792,305 @@ pub(crate) mod tests {
         ];
         assert_eq!(rows[..5], want);
         assert_eq!(rows[5..], [Some((at(198), 0)), Some((at(199), 7))]);
+        // A drawn time axis keeps every bucket, merging instead: 200 quarters in 100
+        // columns of half an hour.
+        let (minutes, rows) = s.evidence_rows(120, Gaps::Keep);
+        assert_eq!((minutes, rows.len()), (30, 100));
+        assert!(rows.iter().all(Option::is_some));
+        assert_eq!(rows.iter().flatten().map(|(_, n)| n).sum::<u64>(), 15);
+    }
+
+    #[test]
+    fn bucket_lengths_in_words() {
+        let cases = [
+            (15, "15 minutes"),
+            (60, "hour"),
+            (120, "2 hours"),
+            (1440, "day"),
+            (5760, "4 days"),
+        ];
+        for (minutes, want) in cases {
+            assert_eq!(duration_words(minutes), want);
+        }
+    }
+
+    #[test]
+    fn one_chart_list_for_every_format() {
+        let s = sample();
+        let charts = s.charts(48, Gaps::Elide);
+        let ids: Vec<&str> = charts.iter().map(|c| c.id).collect();
+        assert_eq!(
+            ids,
+            [
+                "chart-evidence-per-quarter-hour",
+                "chart-learners-by-local-date",
+                "chart-outcomes",
+                "chart-top-zones",
+                "chart-streak-days-restored",
+            ]
+        );
+        assert_eq!(charts[0].title, "Evidence records per 15 minutes (UTC)");
+        assert_eq!(charts[0].rows[1], Some(("2026-11-20 13:15".to_string(), 612)));
+        assert_eq!(charts[2].rows[0], Some(("already_repaired".to_string(), 27)));
+        let render = |format: ReportFormat| {
+            let mut out = Vec::new();
+            format
+                .renderer(false)
+                .render(&s, &mut out)
+                .expect("writing to a Vec");
+            String::from_utf8(out).expect("UTF-8")
+        };
+        let (text, md, html) = (
+            render(ReportFormat::Text),
+            render(ReportFormat::Markdown),
+            render(ReportFormat::Html),
+        );
+        for chart in &charts {
+            assert!(text.contains(&format!("\n{}\n", chart.title)), "{}", chart.title);
+            assert!(md.contains(&format!("\n## {}\n", chart.title)), "{}", chart.title);
+            assert!(
+                html.contains(&format!("<h3>{}</h3>", chart.title)),
+                "{}",
+                chart.title
+            );
+        }
+    }
+
+    #[test]
+    fn merged_columns_keep_the_windows_shaded() {
+        // Eight days of quarter hours in 96 columns of two hours.
+        let start = 1_795_132_800; // 2026-11-20T00:00:00Z
+        let s = Summary {
+            windows: vec![
+                [
+                    crate::output::instant(start + 2 * 3600),
+                    crate::output::instant(start + 5 * 3600),
+                ],
+                [
+                    crate::output::instant(start + 86_400 + 7 * 3600 + 1800),
+                    crate::output::instant(start + 86_400 + 8 * 3600),
+                ],
+            ],
+            evidence_per_quarter_hour: (0..8 * 96)
+                .map(|q| (crate::output::instant(start + 900 * q), 1))
+                .collect(),
+            ..sample()
+        };
+        let evidence = &s.charts(120, Gaps::Keep)[0];
+        assert_eq!(evidence.title, "Evidence records per 2 hours (UTC)");
+        assert_eq!(evidence.rows.len(), 96);
+        assert_eq!(evidence.rows[1], Some(("2026-11-20 02:00".to_string(), 8)));
+        // 02:00–05:00 overlaps the columns of 02:00 and 04:00; the next day's 07:30–08:00
+        // the column of 06:00.
+        assert_eq!(evidence.windows, vec![(1, 3), (15, 16)]);
+    }
+
+    /// Every format on the same summary, for comparing them.
+    fn render_all(s: &Summary) -> [String; 3] {
+        [ReportFormat::Text, ReportFormat::Markdown, ReportFormat::Html].map(|format| {
+            let mut out = Vec::new();
+            format
+                .renderer(false)
+                .render(s, &mut out)
+                .expect("writing to a Vec");
+            String::from_utf8(out).expect("UTF-8")
+        })
+    }
+
+    #[test]
+    fn zero_evidence_looks_the_same_in_every_format() {
+        // Zeros are data: every format shows the zero rows, none says "no data".
+        let zeros = Summary {
+            evidence_per_quarter_hour: sample()
+                .evidence_per_quarter_hour
+                .into_iter()
+                .map(|(t, _)| (t, 0))
+                .collect(),
+            ..sample()
+        };
+        let [text, md, html] = render_all(&zeros);
+        for page in [&text, &md, &html] {
+            assert!(!page.to_lowercase().contains("no data"), "{page}");
+        }
+        assert!(
+            text.contains("(UTC)\n  2026-11-20 13:00 0\n  ⋮\n  2026-11-20 16:15 0\n"),
+            "{text}"
+        );
+        assert!(
+            md.contains("| 2026-11-20 13:00 | 0 |  |\n| ⋮ | | |\n| 2026-11-20 16:15 | 0 |  |\n"),
+            "{md}"
+        );
+        let svg = &html[html
+            .find("id=\"chart-evidence-per-quarter-hour\"")
+            .expect("the chart")..];
+        let svg = &svg[..svg.find("</svg>").expect("its end")];
+        assert_eq!(svg.matches("<rect x=").count(), 14, "{svg}");
+        // No buckets at all (no windows) is no data, in every format.
+        let none = Summary {
+            evidence_per_quarter_hour: vec![],
+            ..sample()
+        };
+        let [text, md, html] = render_all(&none);
+        assert_eq!(text.matches("(no data)").count(), 1);
+        assert_eq!(md.matches("No data.").count(), 1);
+        assert_eq!(html.matches(">no data</text>").count(), 1);
+    }
+
+    /// A run directory holding only what [`Summary::of`] reads besides the rows.
+    fn run_dir(decisions: Vec<DecisionRow>, manifest: Vec<ManifestRow>) -> RunDir {
+        use crate::output::run::{IncidentInfo, Inputs, Tool, TzdbInfo};
+        let digest = |path: &str| crate::source::InputDigest {
+            path: path.to_string(),
+            bytes: 1,
+            sha256: "00".repeat(32),
+        };
+        let run = RunInfo {
+            tool: Tool {
+                name: "streak-repair".to_string(),
+                version: "0.1.0".to_string(),
+            },
+            incident: IncidentInfo {
+                id: "test".to_string(),
+                path: "incident.toml".to_string(),
+                windows: vec![[
+                    "2026-11-20T13:00:00Z".to_string(),
+                    "2026-11-20T14:00:00Z".to_string(),
+                ]],
+            },
+            as_of: "2026-11-22T06:00:00Z".to_string(),
+            as_of_source: "cli".to_string(),
+            tzdb: TzdbInfo {
+                source: "bundled".to_string(),
+                path: None,
+                version: Some("2026e".to_string()),
+            },
+            inputs: Inputs {
+                logs: vec![digest("logs/a")],
+                learners: digest("learners.csv"),
+                calendars: digest("calendars.csv"),
+            },
+            counts: Default::default(),
+            evidence_per_quarter_hour: [("2026-11-20T13:15:00Z".to_string(), 4)].into(),
+            manifest_sha256: "00".repeat(32),
+            decisions_sha256: "00".repeat(32),
+            threads: 1,
+            stage_seconds: BTreeMap::new(),
+            wall_seconds: 0.0,
+        };
+        RunDir {
+            dir: std::path::PathBuf::from("out"),
+            run,
+            manifest,
+            decisions,
+        }
+    }
+
+    /// A decided learner's row for one local date.
+    fn decided(learner_id: u64, tz: &str, date: &str, before: u32, after: u32) -> DecisionRow {
+        DecisionRow {
+            learner_id,
+            local_date: Some(date.to_string()),
+            outcome: "freeze_day".to_string(),
+            action: None,
+            repair_id: None,
+            tz: Some(tz.to_string()),
+            tz_source: Some("learners".to_string()),
+            evidence_first: "2026-11-20T13:05:00Z".to_string(),
+            evidence_last: "2026-11-20T13:05:00Z".to_string(),
+            evidence_hits: 1,
+            streak_before: Some(before),
+            streak_after: Some(after),
+            day_before: None,
+            day_before_kind: None,
+            day_kind: None,
+        }
+    }
+
+    /// The same rows in another order: every `step`-th row from each start in turn.
+    fn interleave<T: Clone>(rows: &[T], step: usize) -> Vec<T> {
+        (0..step)
+            .flat_map(|i| rows.iter().skip(i).step_by(step).cloned())
+            .collect()
+    }
+
+    #[test]
+    fn zones_that_tie_are_ordered_by_name_whatever_the_row_order() {
+        // 2,400 learners in 13 zones whose counts tie in threes and fives; each
+        // learner decided on two dates; learner ids scattered. `Summary::of` walks its
+        // learners in a hash order that differs from one call to the next.
+        let zones = [
+            ("Europe/Paris", 3),
+            ("Asia/Tokyo", 3),
+            ("America/Lima", 3),
+            ("Pacific/Fiji", 2),
+            ("Africa/Cairo", 2),
+            ("Europe/Oslo", 2),
+            ("Asia/Dubai", 2),
+            ("America/Bogota", 2),
+            ("Australia/Perth", 1),
+            ("Europe/Rome", 1),
+            ("Asia/Seoul", 1),
+            ("Africa/Lagos", 1),
+            ("America/Denver", 1),
+        ];
+        let mut decisions = Vec::new();
+        let mut id = 0u64;
+        for (zone, weight) in zones {
+            for _ in 0..weight * 100 {
+                id += 1;
+                let learner = id.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+                let (before, after) = ((id % 7) as u32, (id % 7 + id % 3) as u32);
+                decisions.push(decided(learner, zone, "2026-11-19", before, after));
+                decisions.push(decided(learner, zone, "2026-11-20", before, after));
+            }
+        }
+        let first = Summary::of(&run_dir(decisions.clone(), vec![]));
+        let want: Vec<(String, u64)> = [
+            ("America/Lima", 300),
+            ("Asia/Tokyo", 300),
+            ("Europe/Paris", 300),
+            ("Africa/Cairo", 200),
+            ("America/Bogota", 200),
+            ("Asia/Dubai", 200),
+            ("Europe/Oslo", 200),
+            ("Pacific/Fiji", 200),
+            ("Africa/Lagos", 100),
+            ("America/Denver", 100),
+            ("other", 300),
+        ]
+        .iter()
+        .map(|(z, n)| (z.to_string(), *n))
+        .collect();
+        assert_eq!(first.top_zones, want);
+        assert_eq!(first.learners_affected, 2_400);
+        for other_order in [
+            decisions.iter().rev().cloned().collect(),
+            interleave(&decisions, 7),
+            interleave(&decisions, 101),
+        ] {
+            assert_eq!(Summary::of(&run_dir(other_order, vec![])), first);
+        }
+    }
+
+    #[test]
+    fn a_recorded_run_summarises_the_same_in_any_row_order() {
+        let expected = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/generated/expected/");
+        let read = |name: &str| std::path::PathBuf::from(format!("{expected}{name}"));
+        let decisions: Vec<DecisionRow> =
+            crate::rundir::read_jsonl(&read("decisions.jsonl")).expect("decisions");
+        let manifest: Vec<ManifestRow> =
+            crate::rundir::read_jsonl(&read("manifest.jsonl")).expect("manifest");
+        let dir = run_dir(decisions.clone(), manifest.clone());
+        let first = Summary::of(&dir);
+        assert!(
+            first.top_zones.len() > 5 && first.restored_distribution.len() > 1,
+            "{first:?}"
+        );
+        assert_eq!(Summary::of(&dir), first, "the same run directory twice");
+        let shuffled = run_dir(interleave(&decisions, 13), interleave(&manifest, 5));
+        let again = Summary::of(&shuffled);
+        assert_eq!(again, first, "the rows in another order");
+        assert_eq!(render_all(&again), render_all(&first));
     }
 
     #[test]

@@ -2,9 +2,11 @@
 //! time or over ordered categories) and a bar chart (named counts, largest first).
 //!
 //! Every chart is an `<svg class="chart">` with a viewBox and a width and height, so it
-//! renders at a non-zero size even with no data. Labels are escaped here; colours of
-//! text and grid come from the page's stylesheet. Nothing here reads the clock or any
-//! external resource, so the same series always draw the same bytes.
+//! renders at a non-zero size even with no data. An empty series says "no data"; a
+//! series of zeros is drawn (zero-height columns on an axis up to 1), as the other
+//! formats show it. Labels are escaped here; colours of text and grid come from the
+//! page's stylesheet. Nothing here reads the clock or any external resource, so the
+//! same series always draw the same bytes.
 
 use super::html::escape;
 use super::{cut, thousands};
@@ -29,17 +31,18 @@ const COLUMN_HEIGHT: f64 = 240.0;
 const ROW_H: f64 = 24.0;
 /// Bar labels longer than this are cut; the full label is in the bar's tooltip.
 const MAX_LABEL_CHARS: usize = 30;
-/// Tick steps (in columns) that fall on round times when a column is a quarter hour.
+/// Tick steps (in columns) that fall on round times when a column is a quarter hour
+/// (merged columns are round lengths too, so most steps stay round).
 const TICK_STEPS: [usize; 10] = [1, 2, 3, 4, 6, 8, 12, 24, 48, 96];
 
 /// Vertical columns left to right in series order, a y axis with round gridlines and
 /// a few x labels spaced evenly.
 pub fn column_chart(chart: &Chart<'_>, series: &[(String, u64)]) -> String {
-    let max = series.iter().map(|(_, n)| *n).max().unwrap_or(0);
-    if max == 0 {
+    if series.is_empty() {
         return no_data(chart);
     }
-    let (step, top) = scale(max);
+    let max = series.iter().map(|(_, n)| *n).max().unwrap_or(0);
+    let (step, top) = scale(max.max(1));
     let plot = Plot::new(chart, &thousands(top), series.len());
     let mut svg = open(chart, COLUMN_HEIGHT);
     svg.push_str(&bands(&plot, chart.bands));
@@ -53,10 +56,10 @@ pub fn column_chart(chart: &Chart<'_>, series: &[(String, u64)]) -> String {
 /// Horizontal bars, one row per entry in series order, the label on the left and the
 /// count at the end of the bar.
 pub fn bar_chart(chart: &Chart<'_>, series: &[(String, u64)]) -> String {
-    let max = series.iter().map(|(_, n)| *n).max().unwrap_or(0);
-    if max == 0 {
+    if series.is_empty() {
         return no_data(chart);
     }
+    let max = series.iter().map(|(_, n)| *n).max().unwrap_or(0);
     let longest = series.iter().map(|(l, _)| l.chars().count()).max().unwrap_or(0);
     let label_w = longest.min(MAX_LABEL_CHARS) as f64 * CHAR_W + 12.0;
     let value_w = thousands(max).len() as f64 * CHAR_W + 12.0;
@@ -298,16 +301,25 @@ mod tests {
     }
 
     #[test]
-    fn empty_and_all_zero_series_say_no_data_at_a_nonzero_size() {
-        let zeros = vec![("a".to_string(), 0)];
-        for svg in [
-            column_chart(&CHART, &[]),
-            bar_chart(&CHART, &[]),
-            column_chart(&CHART, &zeros),
-        ] {
+    fn empty_series_say_no_data_at_a_nonzero_size() {
+        for svg in [column_chart(&CHART, &[]), bar_chart(&CHART, &[])] {
             assert!(svg.contains(">no data</text>"));
             assert!(svg.contains("viewBox=\"0 0 540 120\" width=\"540\" height=\"120\""));
         }
+    }
+
+    #[test]
+    fn all_zero_series_draw_their_zeros() {
+        let zeros: Vec<(String, u64)> = (0..3).map(|i| (format!("z{i}"), 0)).collect();
+        for svg in [column_chart(&CHART, &zeros), bar_chart(&CHART, &zeros)] {
+            assert!(!svg.contains("no data"), "{svg}");
+            assert_eq!(svg.matches("<rect x=").count(), 3, "{svg}");
+            assert!(svg.contains(">z2</text>"), "{svg}");
+            assert!(!svg.contains("NaN") && !svg.contains("inf"));
+        }
+        let columns = column_chart(&CHART, &zeros);
+        assert_eq!(columns.matches("height=\"0.0\"").count(), 3, "{columns}");
+        assert!(columns.contains(">1</text>"), "an axis up to 1: {columns}");
     }
 
     #[test]
@@ -366,13 +378,5 @@ mod tests {
         assert_eq!(scale(1_403), (500, 1_500));
         assert_eq!(scale(10_000), (2_000, 10_000));
         assert!(scale(u64::MAX).1 >= u64::MAX / 2);
-    }
-
-    #[test]
-    fn same_series_same_bytes() {
-        assert_eq!(
-            column_chart(&CHART, &series(50)),
-            column_chart(&CHART, &series(50))
-        );
     }
 }

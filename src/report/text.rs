@@ -1,14 +1,17 @@
 //! The text report for a terminal: headline numbers, the run's facts and inputs, then
 //! each chart series as a list of labelled bars; every line fits 100 columns.
 //!
-//! It owns the terminal layout and terminal safety: control characters (ESC above all)
-//! and bidi marks from the inputs print as `?`, so a log line cannot move the cursor,
-//! recolour the screen or disguise a name. ANSI colour only when asked for, and only
-//! from this file's own fixed codes.
+//! It owns the terminal layout, measured in display columns (a CJK character or an
+//! emoji takes two, by `unicode-width`), and terminal safety: control characters (ESC
+//! above all) and bidi marks from the inputs print as `?`, so a log line cannot move
+//! the cursor, recolour the screen or disguise a name. ANSI colour only when asked for,
+//! and only from this file's own fixed codes.
 
 use std::io::{self, Write};
 
-use super::{bar, cut, is_hidden, short_time, thousands, Render, Summary};
+use unicode_width::UnicodeWidthStr;
+
+use super::{bar, is_hidden, thousands, ChartData, Gaps, Render, Summary};
 
 pub struct Text {
     pub color: bool,
@@ -16,7 +19,8 @@ pub struct Text {
 
 /// Columns every line fits in.
 const WIDTH: usize = 100;
-/// Bar labels longer than this are cut (the longest IANA zone name has 32 characters).
+/// Bar labels wider than this many columns are cut (the longest IANA zone name has 32
+/// characters).
 const LABEL_MAX: usize = 32;
 /// More quarter hours than this are merged into longer buckets.
 const MAX_TIME_ROWS: usize = 48;
@@ -69,29 +73,80 @@ fn clean(s: &str) -> String {
     s.chars().map(|c| if is_hidden(c) { '?' } else { c }).collect()
 }
 
-/// Columns a line takes on screen: characters outside this file's ANSI codes.
+/// Columns `s` takes on screen: two for a wide character (CJK, most emoji), none for
+/// a combining mark. `s` holds no control characters ([`clean`] saw to that).
+fn columns(s: &str) -> usize {
+    s.width()
+}
+
+/// Columns a line takes on screen: its text outside this file's ANSI codes.
 fn visible_width(s: &str) -> usize {
     let mut in_code = false;
-    s.chars()
+    let shown: String = s
+        .chars()
         .filter(|c| {
             let shown = !in_code && *c != '\x1b';
             in_code = (in_code || *c == '\x1b') && *c != 'm';
             shown
         })
-        .count()
+        .collect();
+    columns(&shown)
 }
 
-/// `prefix`, then `text` word-wrapped to [`WIDTH`] with later lines indented under the
-/// text; a word longer than a line (a path) is split.
+/// `s` split into pieces of at most `room` columns (a character wider than `room` on
+/// its own).
+fn split_columns(s: &str, room: usize) -> Vec<&str> {
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    for (at, c) in s.char_indices() {
+        let next = at + c.len_utf8();
+        if at > start && columns(&s[start..next]) > room {
+            pieces.push(&s[start..at]);
+            start = at;
+        }
+    }
+    if start < s.len() {
+        pieces.push(&s[start..]);
+    }
+    pieces
+}
+
+/// `s` cut to at most `max` columns, ending in an ellipsis when cut.
+fn cut(s: &str, max: usize) -> String {
+    if columns(s) <= max {
+        return s.to_string();
+    }
+    if max == 0 {
+        return String::new();
+    }
+    let mut end = 0;
+    for (at, c) in s.char_indices() {
+        let next = at + c.len_utf8();
+        if columns(&s[..next]) + 1 > max {
+            break;
+        }
+        end = next;
+    }
+    format!("{}…", &s[..end])
+}
+
+/// `s` padded with spaces on the right to `width` columns (`{:<width$}` counts
+/// characters, not columns).
+fn pad(s: &str, width: usize) -> String {
+    format!("{s}{}", " ".repeat(width.saturating_sub(columns(s))))
+}
+
+/// `prefix`, then `text` word-wrapped to [`WIDTH`] columns with later lines indented
+/// under the text; a word longer than a line (a path) is split.
 fn wrap(prefix: &str, text: &str) -> Vec<String> {
     let indent = visible_width(prefix).min(WIDTH / 2);
     let room = WIDTH - indent;
     let (mut lines, mut line, mut used, mut empty) =
         (Vec::new(), prefix.to_string(), visible_width(prefix), true);
     for word in text.split(' ').filter(|w| !w.is_empty()) {
-        let chars: Vec<char> = word.chars().collect();
-        for piece in chars.chunks(room) {
-            if used + piece.len() + usize::from(!empty) > WIDTH {
+        for piece in split_columns(word, room) {
+            let width = columns(piece);
+            if used + width + usize::from(!empty) > WIDTH {
                 lines.push(line.trim_end().to_string());
                 (line, used, empty) = (" ".repeat(indent), indent, true);
             }
@@ -99,8 +154,8 @@ fn wrap(prefix: &str, text: &str) -> Vec<String> {
                 line.push(' ');
                 used += 1;
             }
-            line.extend(piece);
-            (used, empty) = (used + piece.len(), false);
+            line.push_str(piece);
+            (used, empty) = (used + width, false);
         }
     }
     lines.push(line.trim_end().to_string());
@@ -122,7 +177,7 @@ fn title(s: &Summary, p: Paint) -> Vec<String> {
 fn headline(s: &Summary, p: Paint) -> Vec<String> {
     let groups = s.headline();
     let rows = || groups.iter().flat_map(|g| &g.rows);
-    let label_w = rows().map(|r| r.label.len()).max().unwrap_or(0);
+    let label_w = rows().map(|r| columns(r.label)).max().unwrap_or(0);
     let values = rows().flat_map(|r| std::iter::once(r.value).chain(r.detail.iter().map(|(_, n)| *n)));
     let value_w = values.map(|n| thousands(n).len()).max().unwrap_or(1);
     let mut lines = Vec::new();
@@ -135,7 +190,7 @@ fn headline(s: &Summary, p: Paint) -> Vec<String> {
             } else {
                 p.bold(&value)
             };
-            lines.push(format!("  {:<label_w$} {value}", row.label));
+            lines.push(format!("  {} {value}", pad(row.label, label_w)));
             for (name, n) in &row.detail {
                 lines.extend(detail(&clean(name), *n, label_w - 2, value_w));
             }
@@ -148,8 +203,8 @@ fn headline(s: &Summary, p: Paint) -> Vec<String> {
 /// name too long for its column gets lines of its own.
 fn detail(name: &str, n: u64, name_w: usize, value_w: usize) -> Vec<String> {
     let value = format!("{:>value_w$}", thousands(n));
-    if name.chars().count() <= name_w {
-        return vec![format!("    {name:<name_w$} {value}")];
+    if columns(name) <= name_w {
+        return vec![format!("    {} {value}", pad(name, name_w))];
     }
     let mut lines = wrap("    ", name);
     lines.push(format!("    {:name_w$} {value}", ""));
@@ -158,12 +213,12 @@ fn detail(name: &str, n: u64, name_w: usize, value_w: usize) -> Vec<String> {
 
 fn run(s: &Summary, p: Paint) -> Vec<String> {
     let facts = s.run_facts();
-    let label_w = facts.iter().map(|(l, _)| l.len()).max().unwrap_or(0);
+    let label_w = facts.iter().map(|(l, _)| columns(l)).max().unwrap_or(0);
     let mut lines = vec![String::new(), p.bold("Run")];
     for (label, values) in &facts {
         for (i, value) in values.iter().enumerate() {
             let label = if i == 0 { label } else { "" };
-            lines.extend(wrap(&format!("  {label:<label_w$}  "), &clean(value)));
+            lines.extend(wrap(&format!("  {}  ", pad(label, label_w)), &clean(value)));
         }
     }
     lines
@@ -195,45 +250,24 @@ fn inputs(s: &Summary, p: Paint) -> Vec<String> {
 }
 
 fn charts(s: &Summary, p: Paint) -> Vec<String> {
-    let (period, buckets) = s.evidence_rows(MAX_TIME_ROWS);
-    let times: Vec<Option<(String, u64)>> = buckets
-        .into_iter()
-        .map(|row| row.map(|(t, n)| (short_time(&t), n)))
-        .collect();
-    let outcomes: Vec<(String, u64)> = s.outcomes.iter().map(|(k, n)| (k.clone(), *n)).collect();
-    [
-        bars(&format!("Evidence records per {period} (UTC)"), &times, p),
-        bars(
-            "Affected learners by local date",
-            &all(&s.learners_by_local_date),
-            p,
-        ),
-        bars("Outcomes by kind", &all(&outcomes), p),
-        bars("Top time zones (decided learners)", &all(&s.top_zones), p),
-        bars(
-            "Decided learners by streak days restored",
-            &all(&s.restored_bins()),
-            p,
-        ),
-    ]
-    .concat()
-}
-
-fn all(rows: &[(String, u64)]) -> Vec<Option<(String, u64)>> {
-    rows.iter().cloned().map(Some).collect()
+    s.charts(MAX_TIME_ROWS, Gaps::Elide)
+        .iter()
+        .flat_map(|chart| bars(chart, p))
+        .collect()
 }
 
 /// A chart as one line per entry: label, count and a bar scaled to the largest count;
 /// `None` (rows left out) as a vertical ellipsis.
-fn bars(title: &str, rows: &[Option<(String, u64)>], p: Paint) -> Vec<String> {
-    let mut lines = vec![String::new(), p.bold(title)];
+fn bars(chart: &ChartData, p: Paint) -> Vec<String> {
+    let mut lines = vec![String::new(), p.bold(&chart.title)];
+    let rows = &chart.rows;
     if rows.is_empty() {
         lines.push("  (no data)".to_string());
         return lines;
     }
     let entries = || rows.iter().flatten();
     let label_w = entries()
-        .map(|(l, _)| l.chars().count())
+        .map(|(l, _)| columns(&clean(l)))
         .max()
         .unwrap_or(0)
         .min(LABEL_MAX);
@@ -245,9 +279,9 @@ fn bars(title: &str, rows: &[Option<(String, u64)>], p: Paint) -> Vec<String> {
             lines.push("  ⋮".to_string());
             continue;
         };
-        let label = cut(&clean(label), label_w);
+        let label = pad(&cut(&clean(label), label_w), label_w);
         let line = format!(
-            "  {label:<label_w$} {:>value_w$}  {}",
+            "  {label} {:>value_w$}  {}",
             thousands(*n),
             p.bar(&bar(*n, max, bar_w))
         );
@@ -309,17 +343,26 @@ mod tests {
         }
     }
 
+    /// A summary whose names and paths are in wide characters (two columns each).
+    fn wide() -> Summary {
+        let mut s = sample();
+        s.incident_id = "障害-二〇二六年十一月二十日-".repeat(6);
+        s.inputs[0].path = "日志/二〇二六/十一月/二十日/".repeat(8);
+        s.learners_skipped.insert("时区不明".repeat(12), 5);
+        s.top_zones.insert(0, ("亚洲/上海🕒".repeat(6), 900));
+        s.outcomes.insert("已修复".repeat(20), 8);
+        s
+    }
+
     #[test]
     fn every_line_fits_100_columns() {
-        for s in [sample(), hostile()] {
+        use unicode_width::UnicodeWidthStr;
+        for s in [sample(), hostile(), wide()] {
             for color in [false, true] {
                 let text = strip_ansi(&render(&s, color));
                 for line in text.lines() {
-                    assert!(
-                        line.chars().count() <= WIDTH,
-                        "{} columns: {line}",
-                        line.chars().count()
-                    );
+                    let columns = line.width();
+                    assert!(columns <= WIDTH, "{columns} columns: {line}");
                 }
             }
         }
@@ -386,15 +429,49 @@ mod tests {
     }
 
     #[test]
+    fn wide_characters_take_two_columns() {
+        assert_eq!(columns("亚洲/上海"), 9);
+        assert_eq!(visible_width("\x1b[1m上海\x1b[0m 🕒"), 7);
+        assert_eq!(cut("亚洲/上海", 6), "亚洲/…");
+        assert_eq!(cut("亚洲/上海", 5), "亚洲…");
+        assert_eq!(cut("上海", 4), "上海");
+        assert_eq!(cut("上海", 3), "上…");
+        assert_eq!(cut("上海", 2), "…");
+        assert_eq!(pad("上海", 6), "上海  ");
+        // A CJK path is split by columns, not characters, and nothing is lost.
+        let path = "日志/二〇二六/十一月/".repeat(12);
+        let lines = wrap("  logs  ", &path);
+        assert_eq!(lines.len(), 3, "{lines:?}");
+        for line in &lines[..2] {
+            assert!((WIDTH - 1..=WIDTH).contains(&columns(line)), "{line}");
+        }
+        assert!(lines[1..].iter().all(|l| l.starts_with(&" ".repeat(8))));
+        let joined: String = lines.iter().map(|l| &l[8..]).collect();
+        assert_eq!(joined, path);
+    }
+
+    #[test]
+    fn wide_labels_keep_the_counts_in_line() {
+        let text = render(&wide(), false);
+        let chart = text
+            .split("\n\n")
+            .find(|block| block.starts_with("Top time zones"))
+            .expect("the zones chart");
+        let ends: Vec<usize> = chart
+            .lines()
+            .skip(1)
+            .map(|line| columns(line.trim_end_matches(['█', ' '])))
+            .collect();
+        assert_eq!(ends.len(), 4, "{chart}");
+        assert!(ends.iter().all(|e| *e == ends[0]), "{ends:?}\n{chart}");
+        assert!(chart.contains("上海… 900"), "the wide label cut to fit: {chart}");
+    }
+
+    #[test]
     fn wrap_indents_and_splits() {
         let lines = wrap("  Windows  ", &format!("{} {}", "a".repeat(95), "b c"));
         assert_eq!(lines.len(), 2);
         assert_eq!(lines[0].chars().count(), WIDTH);
         assert_eq!(lines[1], format!("{}{}", " ".repeat(11), "a".repeat(6) + " b c"));
-    }
-
-    #[test]
-    fn same_summary_same_bytes() {
-        assert_eq!(render(&sample(), true), render(&sample(), true));
     }
 }
