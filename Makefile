@@ -6,7 +6,7 @@ GENERATED := testdata/generated
 
 CHROMIUM ?= chromium
 
-.PHONY: build demo test lint browser testdata clean
+.PHONY: build demo test lint browser moto testdata clean
 
 build:
 	$(CARGO) build --release --locked
@@ -31,8 +31,16 @@ browser:
 		echo "installing Debian's chromium for the HTML report test"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
 
+## moto's S3-protocol server for the S3 tests (PyPI moto[server], in .venv; the tests
+## start it on a free loopback port and stop it).
+MOTO := .venv/bin/moto_server
+moto: $(MOTO)
+$(MOTO):
+	python3 -m venv .venv
+	.venv/bin/pip install --quiet 'moto[server]==5.2.5'
+
 ## Format check, clippy with warnings as errors, then every test.
-test: lint browser
+test: lint browser moto
 	$(CARGO) test --locked
 
 ## Regenerate the generated incident and its expected outputs (review the diff).
@@ -42,4 +50,4 @@ testdata: build
 	$(BIN) replay $(GENERATED) --update
 
 clean:
-	rm -rf out target
+	rm -rf out target .venv

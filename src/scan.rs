@@ -145,7 +145,7 @@ impl<'a> Reader<'a> {
             data.resize(want, 0);
             let n = opened
                 .read(&mut data[start..])
-                .map_err(|e| SourceError::new(opened.path(), "cannot read", e))?;
+                .map_err(|e| SourceError::new(opened.name(), "cannot read", e))?;
             data.truncate(start + n);
             if n == 0 {
                 eof = true;
@@ -205,7 +205,7 @@ mod tests {
     fn file(dir: &tempfile::TempDir, name: &str, content: &[u8]) -> Input {
         let path: PathBuf = dir.path().join(name);
         std::fs::write(&path, content).unwrap();
-        Input { path }
+        Input::Local(path)
     }
 
     #[test]

@@ -939,3 +939,209 @@ fn replay_counts_a_repeated_expected_line_as_a_difference() {
         "{stderr}"
     );
 }
+
+// ---- S3, against a real S3-protocol server (moto) on loopback ----
+
+/// moto's server on a free loopback port, stopped when dropped. `make test` installs
+/// it into .venv (`make moto`).
+struct Moto {
+    child: std::process::Child,
+    endpoint: String,
+}
+
+impl Moto {
+    fn start() -> Moto {
+        let server = std::env::var("MOTO_SERVER")
+            .map(PathBuf::from)
+            .unwrap_or_else(|_| root().join(".venv/bin/moto_server"));
+        assert!(
+            server.exists(),
+            "{} is missing: run `make moto`",
+            server.display()
+        );
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = std::process::Command::new(&server)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let moto = Moto {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(std::time::Instant::now() < deadline, "moto did not start");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        moto
+    }
+
+    fn client(&self) -> (tokio::runtime::Runtime, aws_sdk_s3::Client) {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let config = aws_sdk_s3::Config::builder()
+            .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+            .region(aws_sdk_s3::config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_s3::config::Credentials::new(
+                "test", "test", None, None, "test",
+            ))
+            .endpoint_url(&self.endpoint)
+            .force_path_style(true)
+            .build();
+        (runtime, aws_sdk_s3::Client::from_conf(config))
+    }
+
+    /// The binary, with credentials and region for moto in its environment.
+    fn bin(&self) -> Command {
+        let mut cmd = bin();
+        cmd.env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_ENDPOINT_URL");
+        cmd
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn put(
+    runtime: &tokio::runtime::Runtime,
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+    body: Vec<u8>,
+) {
+    runtime
+        .block_on(
+            client
+                .put_object()
+                .bucket(bucket)
+                .key(key)
+                .body(body.into())
+                .send(),
+        )
+        .unwrap_or_else(|e| panic!("put {key}: {e:?}"));
+}
+
+#[test]
+fn the_same_incident_read_from_s3_gives_byte_identical_outputs() {
+    let moto = Moto::start();
+    let (runtime, client) = moto.client();
+    runtime
+        .block_on(client.create_bucket().bucket("brb-logs").send())
+        .unwrap();
+    for entry in fs::read_dir(small().join("logs")).unwrap() {
+        let entry = entry.unwrap();
+        let key = format!("logs/{}", entry.file_name().to_string_lossy());
+        put(
+            &runtime,
+            &client,
+            "brb-logs",
+            &key,
+            fs::read(entry.path()).unwrap(),
+        );
+    }
+    // Delivered weeks before the incident: pruned by its key, never read. Its in-window
+    // record would add learner 99 if it were.
+    let stale = "o duo-brb [20/Nov/2026:13:30:00 +0000] 192.0.2.3 - STALE1 REST.GET.OBJECT brb/c.json \
+                 \"GET /brb/c.json?learner_id=99&tz=UTC HTTP/1.1\" 200 - 2 2 1 1 \"-\" \"ua\" -\n";
+    put(
+        &runtime,
+        &client,
+        "brb-logs",
+        "logs/2026-10-01-00-00-00-0123456789ABCDEF",
+        stale.as_bytes().to_vec(),
+    );
+    put(
+        &runtime,
+        &client,
+        "brb-logs",
+        "tables/learners.csv",
+        fs::read(small().join("learners.csv")).unwrap(),
+    );
+    put(
+        &runtime,
+        &client,
+        "brb-logs",
+        "tables/calendars.csv",
+        fs::read(small().join("calendars.csv")).unwrap(),
+    );
+
+    let w = Workdir::new();
+    moto.bin()
+        .arg("plan")
+        .arg("--incident")
+        .arg(small().join("incident.toml"))
+        .args(["--logs", "s3://brb-logs/logs/"])
+        .args(["--learners", "s3://brb-logs/tables/learners.csv"])
+        .args(["--calendars", "s3://brb-logs/tables/calendars.csv"])
+        .args([
+            "--endpoint-url",
+            &moto.endpoint,
+            "--s3-path-style",
+            "--s3-concurrency",
+            "2",
+        ])
+        .arg("--out")
+        .arg(w.path("s3"))
+        .assert()
+        .success();
+    for f in ["manifest.jsonl", "decisions.jsonl"] {
+        let want = fs::read_to_string(small().join("expected").join(f)).unwrap();
+        assert!(
+            w.read(&format!("s3/{f}")) == want,
+            "{f} from S3 differs from the local run"
+        );
+    }
+    let run = run_json(&w, "s3");
+    let s3 = &run["inputs"]["s3"];
+    assert_eq!(
+        (s3["listed_objects"].as_u64(), s3["pruned_objects"].as_u64()),
+        (Some(3), Some(1)),
+        "{s3}"
+    );
+    let logs = run["inputs"]["logs"].as_array().unwrap();
+    assert_eq!(logs.len(), 2, "every kept object read exactly once");
+    assert!(logs[0]["path"]
+        .as_str()
+        .unwrap()
+        .starts_with("s3://brb-logs/logs/2026-11-20-13-00-00-"));
+    let local = fs::read(small().join("logs/2026-11-20-13-00-00-A1B2C3D4E5F60718")).unwrap();
+    assert_eq!(logs[0]["bytes"].as_u64(), Some(local.len() as u64));
+    assert_eq!(
+        run["inputs"]["learners"]["path"],
+        "s3://brb-logs/tables/learners.csv"
+    );
+
+    // A bucket that does not exist is a one-line error naming it.
+    let out = moto
+        .bin()
+        .args([
+            "scan",
+            "--all",
+            "--logs",
+            "s3://no-such-bucket/logs/",
+            "--endpoint-url",
+            &moto.endpoint,
+        ])
+        .arg("--s3-path-style")
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert!(
+        stderr.contains("s3://no-such-bucket/logs/: cannot list"),
+        "{stderr}"
+    );
+}

@@ -8,8 +8,6 @@ pub mod report;
 pub mod scan;
 pub mod verify;
 
-use std::path::Path;
-
 use crate::gather::Rejection;
 use crate::source::Input;
 
@@ -19,6 +17,36 @@ use crate::source::Input;
 pub enum Finding {
     Clean,
     Problem,
+}
+
+/// Where S3 inputs are read from; shared by the commands that read logs.
+#[derive(Debug, Clone, clap::Args)]
+pub struct S3Args {
+    /// S3-compatible endpoint (default: AWS_ENDPOINT_URL, else AWS).
+    #[arg(long)]
+    pub endpoint_url: Option<String>,
+    /// Address buckets by path (host/bucket/key), as S3-compatible stores want.
+    #[arg(long)]
+    pub s3_path_style: bool,
+    /// S3 objects fetched at once.
+    #[arg(long, default_value_t = 16)]
+    pub s3_concurrency: usize,
+    /// Hours after a request that AWS may still deliver its log record: objects whose
+    /// key time is later than a window's end plus this are not read.
+    #[arg(long, default_value_t = 24)]
+    pub delivery_lag_hours: i64,
+}
+
+impl S3Args {
+    pub fn options(&self, windows: &[crate::incident::Window]) -> crate::source::s3::Options {
+        crate::source::s3::Options {
+            endpoint_url: self.endpoint_url.clone(),
+            path_style: self.s3_path_style,
+            concurrency: self.s3_concurrency,
+            delivery_lag_seconds: self.delivery_lag_hours * 3600,
+            windows: windows.to_vec(),
+        }
+    }
 }
 
 /// Sets the rayon pool size when asked; the default is one thread per core.
@@ -32,13 +60,8 @@ pub fn threads(n: Option<usize>) -> anyhow::Result<()> {
 /// Prints the first rejected lines with file:line, and how many there were in all.
 pub fn warn_rejections(inputs: &[Input], shown: &[Rejection], total: u64) {
     for r in shown {
-        let path = inputs.get(r.input).map_or(Path::new("?"), |i| i.path.as_path());
-        eprintln!(
-            "warning: {}:{}: line rejected: {}",
-            path.display(),
-            r.line,
-            r.reason
-        );
+        let name = inputs.get(r.input).map_or_else(|| "?".into(), Input::name);
+        eprintln!("warning: {name}:{}: line rejected: {}", r.line, r.reason);
     }
     if total > shown.len() as u64 {
         eprintln!(

@@ -16,7 +16,7 @@ use crate::output::run::{Counts, IncidentInfo, Inputs, RunInfo, Tool, TzdbInfo};
 use crate::output::{self, ExtraFormat, Staging};
 use crate::plan::{self, Context, LearnerPlan, Verdict};
 use crate::progress::Bar;
-use crate::source::{self, local::digest_file};
+use crate::source;
 
 /// Plan streak repairs for an incident.
 ///
@@ -37,15 +37,16 @@ pub struct Args {
     /// The incident file (TOML): id, windows, evidence rules.
     #[arg(long)]
     pub incident: PathBuf,
-    /// Log files or directories (recursive); plain or gzip, detected by content.
+    /// Log files, directories (recursive) or s3://bucket/prefix; plain or gzip,
+    /// detected by content.
     #[arg(long, required = true, num_args = 1..)]
-    pub logs: Vec<PathBuf>,
+    pub logs: Vec<String>,
     /// Learner zones: .csv, .jsonl or .parquet with learner_id, tz.
     #[arg(long)]
-    pub learners: PathBuf,
+    pub learners: String,
     /// Learner calendars: .csv, .jsonl or .parquet with learner_id, date, kind.
     #[arg(long)]
-    pub calendars: PathBuf,
+    pub calendars: String,
     /// The run's "now", RFC 3339 (default: the incident's as_of, else now).
     #[arg(long, value_parser = parse_as_of)]
     pub as_of: Option<Timestamp>,
@@ -61,6 +62,8 @@ pub struct Args {
     /// Worker threads (default: one per core). Output does not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
+    #[command(flatten)]
+    pub s3: super::S3Args,
     /// No rejected-line warnings or progress (for `replay`).
     #[arg(skip)]
     pub quiet: bool,
@@ -88,19 +91,22 @@ pub fn execute(args: &Args) -> anyhow::Result<RunInfo> {
         (None, Some(t)) => (t, "incident"),
         (None, None) => (Timestamp::now(), "now"),
     };
-    let inputs = source::expand(&args.logs)?;
-    calendar::check_readable(&args.learners)?;
-    calendar::check_readable(&args.calendars)?;
+    let s3 = args.s3.options(&incident.windows);
+    let inputs = source::expand(&args.logs, &s3)?;
+    let learners_file = source::table(&args.learners, &s3)?;
+    let calendars_file = source::table(&args.calendars, &s3)?;
+    calendar::check_readable(&learners_file.path)?;
+    calendar::check_readable(&calendars_file.path)?;
     let mut staging = Staging::new(&args.out)?;
     let mut clock = Stages::new();
     let bar = Bar::new(args.quiet);
-    let mut gathered = gather::gather(&inputs, &Matcher::new(&incident), &bar)?;
+    let mut gathered = gather::gather(&inputs.list, &Matcher::new(&incident), &bar)?;
     bar.finish();
     let duplicates = evidence::dedupe(&mut gathered.evidence);
     clock.lap("scan");
     if !args.quiet {
         super::warn_rejections(
-            &inputs,
+            &inputs.list,
             &gathered.rejections,
             gathered.counts.rejected.values().sum(),
         );
@@ -109,8 +115,8 @@ pub fn execute(args: &Args) -> anyhow::Result<RunInfo> {
     let wanted: HashSet<u64> = gathered.evidence.iter().map(|e| e.learner_id).collect();
     let keep = |id: u64| wanted.contains(&id);
     let reading = Bar::stage("reading learners and calendars", args.quiet);
-    let learners = calendar::read_learners(&args.learners, &keep)?;
-    let calendars = calendar::read_calendars(&args.calendars, &keep)?;
+    let learners = calendar::read_learners(&learners_file.path, &keep)?;
+    let calendars = calendar::read_calendars(&calendars_file.path, &keep)?;
     reading.finish();
     clock.lap("learners_and_calendars");
     let ctx = Context {
@@ -128,7 +134,7 @@ pub fn execute(args: &Args) -> anyhow::Result<RunInfo> {
     let jsonl = output::jsonl();
     let manifest_sha256 = staging.add(jsonl.file_name(), |w| jsonl.write(&manifest, w))?;
     let decisions_sha256 = staging.add("decisions.jsonl", |w| output::write_jsonl(&decisions, w))?;
-    let near_misses = output::near_miss_rows(&gathered.near_misses, &inputs);
+    let near_misses = output::near_miss_rows(&gathered.near_misses, &inputs.list);
     staging.add("near_misses.jsonl", |w| output::write_jsonl(&near_misses, w))?;
     for extra in ExtraFormat::ALL {
         let format = extra.format();
@@ -174,8 +180,9 @@ pub fn execute(args: &Args) -> anyhow::Result<RunInfo> {
         },
         inputs: Inputs {
             logs: gathered.digests,
-            learners: digest_file(&args.learners)?,
-            calendars: digest_file(&args.calendars)?,
+            learners: learners_file.digest()?,
+            calendars: calendars_file.digest()?,
+            s3: inputs.s3.clone(),
         },
         counts,
         evidence_per_quarter_hour: quarter_hours(&gathered.evidence),

@@ -57,14 +57,21 @@ pub fn run(args: Args) -> anyhow::Result<super::Finding> {
     let out = tempfile::tempdir().context("cannot create a temporary directory")?;
     let plan = super::plan::Args {
         incident,
-        logs: vec![case.join("logs")],
-        learners: table(case, "learners")?,
-        calendars: table(case, "calendars")?,
+        logs: vec![case.join("logs").display().to_string()],
+        learners: table(case, "learners")?.display().to_string(),
+        calendars: table(case, "calendars")?.display().to_string(),
         as_of: None,
         out: out.path().to_path_buf(),
         format: Vec::new(),
         tzdb: args.tzdb.clone(),
         threads: None,
+        // A recorded incident is local: nothing is listed.
+        s3: super::S3Args {
+            endpoint_url: None,
+            s3_path_style: false,
+            s3_concurrency: 1,
+            delivery_lag_hours: 0,
+        },
         quiet: true,
     };
     super::plan::execute(&plan)?;

@@ -27,15 +27,17 @@ pub struct Args {
     /// The incident file (TOML); required unless --all.
     #[arg(long, required_unless_present = "all")]
     incident: Option<PathBuf>,
-    /// Log files or directories (recursive); plain or gzip.
+    /// Log files, directories (recursive) or s3://bucket/prefix; plain or gzip.
     #[arg(long, required = true, num_args = 1..)]
-    logs: Vec<PathBuf>,
+    logs: Vec<String>,
     /// Print every parsed record and every rejected line instead of evidence.
     #[arg(long)]
     all: bool,
     /// Worker threads (default: one per core).
     #[arg(long)]
     threads: Option<usize>,
+    #[command(flatten)]
+    s3: super::S3Args,
 }
 
 #[derive(Serialize)]
@@ -57,12 +59,17 @@ struct RejectedLine<'a> {
 
 pub fn run(args: Args) -> anyhow::Result<super::Finding> {
     super::threads(args.threads)?;
-    let inputs = source::expand(&args.logs)?;
+    let incident = match &args.incident {
+        Some(path) if !args.all => Some(Incident::load(path)?),
+        _ => None,
+    };
+    let windows = incident.as_ref().map_or(&[][..], |i| &i.windows[..]);
+    let inputs = source::expand(&args.logs, &args.s3.options(windows))?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
-    match &args.incident {
-        Some(path) if !args.all => print_evidence(&Incident::load(path)?, &inputs, &mut out)?,
-        _ => print_all(&inputs, &mut out)?,
+    match &incident {
+        Some(incident) => print_evidence(incident, &inputs.list, &mut out)?,
+        None => print_all(&inputs.list, &mut out)?,
     }
     out.flush().context("cannot write to stdout")?;
     Ok(super::Finding::Clean)
@@ -88,7 +95,7 @@ fn print_evidence(incident: &Incident, inputs: &[Input], out: &mut dyn Write) ->
 }
 
 fn print_all(inputs: &[Input], out: &mut dyn Write) -> anyhow::Result<()> {
-    let names: Vec<String> = inputs.iter().map(|i| i.path.display().to_string()).collect();
+    let names: Vec<String> = inputs.iter().map(Input::name).collect();
     crate::scan::run(
         inputs,
         &(),

@@ -99,9 +99,7 @@ pub fn near_miss_rows(misses: &[NearMiss], inputs: &[Input]) -> Vec<NearMissRow>
             learner_id: m.learner_id,
             time: m.time.map(instant),
             reason: m.reason.to_string(),
-            file: inputs
-                .get(m.input)
-                .map_or_else(String::new, |i| i.path.display().to_string()),
+            file: inputs.get(m.input).map_or_else(String::new, Input::name),
             line: m.line,
         })
         .collect();

@@ -54,6 +54,8 @@ pub struct Inputs {
     pub logs: Vec<InputDigest>,
     pub learners: InputDigest,
     pub calendars: InputDigest,
+    /// What listing S3 found, kept and pruned; null when every input was local.
+    pub s3: Option<crate::source::s3::Listing>,
 }
 
 /// Every input line is exactly one of evidence, duplicate, not evidence or rejected.

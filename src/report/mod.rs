@@ -600,7 +600,7 @@ pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -968,6 +968,7 @@ pub(crate) mod tests {
                 logs: vec![digest("logs/a")],
                 learners: digest("learners.csv"),
                 calendars: digest("calendars.csv"),
+                s3: None,
             },
             counts: Default::default(),
             evidence_per_quarter_hour: [("2026-11-20T13:15:00Z".to_string(), 4)].into(),

@@ -1,9 +1,224 @@
-//! Where input bytes come from. One seam for every kind of input: today local files
-//! and directories (plain or gzip); S3 and Athena plug in here later.
+//! Where input bytes come from. One seam for every kind of input, picked from the
+//! path: local files and directories, or `s3://bucket/prefix` (listed, pruned by the
+//! time in each object's key, fetched a few at a time and streamed).
 //!
-//! A source yields decompressed bytes and, when finished, the size and SHA-256 of
-//! the bytes as stored. It knows nothing of what the bytes mean.
+//! A source yields decompressed bytes (gzip is detected by its magic bytes, never by
+//! name) and, when finished, the size and SHA-256 of the bytes as stored. It knows
+//! nothing of what the bytes mean.
 
 pub mod local;
+pub mod s3;
 
-pub use local::{expand, Input, InputDigest, Opened, SourceError};
+use std::fmt;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::PathBuf;
+
+use flate2::bufread::MultiGzDecoder;
+use sha2::{Digest, Sha256};
+
+/// One input: a local file or an S3 object.
+#[derive(Debug)]
+pub enum Input {
+    Local(PathBuf),
+    S3(s3::Object),
+}
+
+impl Input {
+    /// The path or `s3://bucket/key`, as errors and run.json name it.
+    pub fn name(&self) -> String {
+        match self {
+            Input::Local(path) => path.display().to_string(),
+            Input::S3(object) => object.url(),
+        }
+    }
+}
+
+/// The inputs of a run, and what listing S3 found.
+pub struct Inputs {
+    pub list: Vec<Input>,
+    /// `Some` when any input came from S3.
+    pub s3: Option<s3::Listing>,
+    /// Keeps the S3 transfers running while the inputs are read.
+    _fetcher: Option<s3::Fetcher>,
+}
+
+/// Expands every `--logs` argument: local paths and `s3://` prefixes.
+pub fn expand(args: &[String], s3: &s3::Options) -> Result<Inputs, SourceError> {
+    let mut list = Vec::new();
+    let mut urls = Vec::new();
+    for arg in args {
+        match s3::Url::parse(arg) {
+            Some(url) => urls.push(url?),
+            None => local::expand(&PathBuf::from(arg), &mut list)?,
+        }
+    }
+    if urls.is_empty() {
+        return Ok(Inputs {
+            list,
+            s3: None,
+            _fetcher: None,
+        });
+    }
+    let fetcher = s3::Fetcher::new(s3)?;
+    let listing = fetcher.list(&urls, s3)?;
+    list.extend(fetcher.fetch_all(&listing.kept)?.into_iter().map(Input::S3));
+    Ok(Inputs {
+        list,
+        s3: Some(listing),
+        _fetcher: Some(fetcher),
+    })
+}
+
+/// A learners or calendars table: a local file, or an S3 object downloaded to a
+/// temporary file with the same extension (the table readers choose by it, and
+/// Parquet needs to seek).
+pub struct Table {
+    pub path: PathBuf,
+    /// The path or URL as given, for messages and run.json.
+    pub name: String,
+    _download: Option<tempfile::NamedTempFile>,
+}
+
+pub fn table(arg: &str, s3: &s3::Options) -> Result<Table, SourceError> {
+    match s3::Url::parse(arg) {
+        None => Ok(Table {
+            path: PathBuf::from(arg),
+            name: arg.to_string(),
+            _download: None,
+        }),
+        Some(url) => {
+            let file = s3::Fetcher::new(s3)?.download(&url?)?;
+            Ok(Table {
+                path: file.path().to_path_buf(),
+                name: arg.to_string(),
+                _download: Some(file),
+            })
+        }
+    }
+}
+
+impl Table {
+    /// Size and SHA-256 of the table as stored, named as given.
+    pub fn digest(&self) -> Result<InputDigest, SourceError> {
+        let digest = Opened::open(&Input::Local(self.path.clone()))?.finish()?;
+        Ok(InputDigest {
+            path: self.name.clone(),
+            ..digest
+        })
+    }
+}
+
+/// An input's identity as read: where, size and SHA-256 of the stored bytes.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct InputDigest {
+    pub path: String,
+    pub bytes: u64,
+    pub sha256: String,
+}
+
+/// The cause stays out of the message: printing the error chain shows it once.
+#[derive(Debug, thiserror::Error)]
+#[error("{place}: {what}")]
+pub struct SourceError {
+    pub place: String,
+    pub what: &'static str,
+    #[source]
+    pub source: io::Error,
+}
+
+impl SourceError {
+    pub fn new(place: impl fmt::Display, what: &'static str, source: io::Error) -> SourceError {
+        SourceError {
+            place: place.to_string(),
+            what,
+            source,
+        }
+    }
+}
+
+/// Counts and hashes the stored bytes as they pass.
+struct Hashing {
+    inner: Box<dyn Read + Send>,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl Read for Hashing {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+}
+
+type Stored = BufReader<Hashing>;
+
+enum Decoded {
+    Plain(Stored),
+    Gzip(Box<MultiGzDecoder<Stored>>),
+}
+
+/// An open input yielding decompressed bytes.
+pub struct Opened {
+    name: String,
+    decoded: Decoded,
+}
+
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+impl Opened {
+    pub fn open(input: &Input) -> Result<Opened, SourceError> {
+        let name = input.name();
+        let inner: Box<dyn Read + Send> = match input {
+            Input::Local(path) => Box::new(local::open(path)?),
+            Input::S3(object) => Box::new(object.stream()?),
+        };
+        let mut stored = BufReader::with_capacity(
+            256 * 1024,
+            Hashing {
+                inner,
+                hasher: Sha256::new(),
+                bytes: 0,
+            },
+        );
+        let head = stored
+            .fill_buf()
+            .map_err(|e| SourceError::new(&name, "cannot read", e))?;
+        let decoded = if head.starts_with(&GZIP_MAGIC) {
+            Decoded::Gzip(Box::new(MultiGzDecoder::new(stored)))
+        } else {
+            Decoded::Plain(stored)
+        };
+        Ok(Opened { name, decoded })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Reads what is left of the stored bytes (so the hash covers all of them) and
+    /// returns the digest.
+    pub fn finish(self) -> Result<InputDigest, SourceError> {
+        let mut stored = match self.decoded {
+            Decoded::Plain(s) => s,
+            Decoded::Gzip(g) => g.into_inner(),
+        };
+        io::copy(&mut stored, &mut io::sink()).map_err(|e| SourceError::new(&self.name, "cannot read", e))?;
+        let hashing = stored.into_inner();
+        Ok(InputDigest {
+            path: self.name,
+            bytes: hashing.bytes,
+            sha256: hex::encode(hashing.hasher.finalize()),
+        })
+    }
+}
+
+impl Read for Opened {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match &mut self.decoded {
+            Decoded::Plain(r) => r.read(buf),
+            Decoded::Gzip(r) => r.read(buf),
+        }
+    }
+}
