@@ -40,7 +40,7 @@ fn count_lines(data: &[u8]) -> u64 {
 }
 
 const BLOCK: usize = 4 << 20;
-const BATCH_BYTES: usize = 64 << 20;
+const BATCH_BYTES: usize = 16 << 20;
 
 /// Progress callback: stored bytes read so far across inputs, lines so far.
 pub trait Progress: Sync {
