@@ -6,7 +6,7 @@ GENERATED := testdata/generated
 
 CHROMIUM ?= chromium
 
-.PHONY: build demo test lint browser moto testdata clean
+.PHONY: build demo test lint browser moto sql-test testdata clean
 
 build:
 	$(CARGO) build --release --locked
@@ -39,9 +39,26 @@ $(MOTO):
 	python3 -m venv .venv
 	.venv/bin/pip install --quiet 'moto[server]==5.2.5'
 
+## DuckDB and sqlglot (PyPI, pinned) for the SQL test, in the same .venv; the stamp file
+## names the pins, so changing one reinstalls.
+DUCKDB_VERSION := 2.0.0
+SQLGLOT_VERSION := 30.30.0
+SQL_DEPS := .venv/.sql-deps-duckdb-$(DUCKDB_VERSION)-sqlglot-$(SQLGLOT_VERSION)
+$(SQL_DEPS):
+	test -x .venv/bin/python || python3 -m venv .venv
+	.venv/bin/pip install --quiet 'duckdb==$(DUCKDB_VERSION)' 'sqlglot==$(SQLGLOT_VERSION)'
+	touch $@
+
+## The Athena SQL in sql/, transpiled to DuckDB and run over testdata/ against the Rust
+## scanner (tests/sql_check.py; it runs target/debug/streak-repair).
+sql-test: $(SQL_DEPS)
+	$(CARGO) build --locked
+	.venv/bin/python tests/sql_check.py
+
 ## Format check, clippy with warnings as errors, then every test.
 test: lint browser moto
 	$(CARGO) test --locked
+	$(MAKE) --no-print-directory sql-test
 
 ## Regenerate the generated incident and its expected outputs (review the diff).
 testdata: build
