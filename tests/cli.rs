@@ -303,11 +303,9 @@ end = "2026-11-20T08:00:00Z"
 key_prefix = "brb/"
 "#;
 
-#[test]
-fn tz_database_choice_changes_vancouver_days_and_is_recorded() {
-    // British Columbia stopped falling back on 2026-11-01 (tzdata 2026): 07:30Z on the
-    // 20th is 00:30 on the 20th with the bundled data, 23:30 on the 19th with 2025b.
-    let w = Workdir::new();
+/// One learner in America/Vancouver fetching at 07:30Z on 2026-11-20; returns the case
+/// directory and its (empty) calendars file.
+fn vancouver_case(w: &Workdir) -> (PathBuf, PathBuf) {
     w.write("case/incident.toml", VANCOUVER_INCIDENT);
     w.write(
         "case/logs/a.log",
@@ -317,6 +315,15 @@ fn tz_database_choice_changes_vancouver_days_and_is_recorded() {
     w.write("case/learners.csv", "learner_id,tz\n");
     let cal = w.write("case/calendars.csv", "learner_id,date,kind\n");
     let case = w.path("case");
+    (case, cal)
+}
+
+#[test]
+fn tz_database_choice_changes_vancouver_days_and_is_recorded() {
+    // British Columbia stopped falling back on 2026-11-01 (tzdata 2026): 07:30Z on the
+    // 20th is 00:30 on the 20th with the bundled data, 23:30 on the 19th with 2025b.
+    let w = Workdir::new();
+    let (case, cal) = vancouver_case(&w);
     let date = |dir: &str| -> String {
         let line = w.read(&format!("{dir}/decisions.jsonl"));
         serde_json::from_str::<serde_json::Value>(&line).unwrap()["local_date"]
@@ -891,15 +898,7 @@ fn verify_reports_learners_missing_from_the_export_apart_from_pending() {
 #[test]
 fn explain_reopens_the_runs_tz_data_from_any_directory() {
     let w = Workdir::new();
-    w.write("case/incident.toml", VANCOUVER_INCIDENT);
-    w.write(
-        "case/logs/a.log",
-        "o duo-brb [20/Nov/2026:07:30:00 +0000] 192.0.2.3 - R1 REST.GET.OBJECT brb/c.json \
-         \"GET /brb/c.json?learner_id=77&tz=America%2FVancouver HTTP/1.1\" 200 - 2 2 1 1 \"-\" \"ua\" -\n",
-    );
-    w.write("case/learners.csv", "learner_id,tz\n");
-    let cal = w.write("case/calendars.csv", "learner_id,date,kind\n");
-    let case = w.path("case");
+    let (case, cal) = vancouver_case(&w);
     // A relative --tzdb path, as a user types it from the repository root.
     plan(
         &case,
