@@ -24,14 +24,10 @@ pub fn decode(raw: &[u8]) -> Cow<'_, [u8]> {
     percent_decode(raw).into()
 }
 
-/// A learner id: an unsigned 64-bit integer in plain decimal (no sign, no spaces).
+/// A learner id: an unsigned 64-bit integer in plain decimal (no sign, no spaces),
+/// read as the log parser reads its integer fields.
 pub fn learner_id(value: &[u8]) -> Option<u64> {
-    if value.is_empty() || !value.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    value
-        .iter()
-        .try_fold(0u64, |n, &d| n.checked_mul(10)?.checked_add(u64::from(d - b'0')))
+    crate::logs::decimal(value)
 }
 
 #[cfg(test)]

@@ -459,7 +459,8 @@ fn integers(line: &[u8], spans: &[Span; FIELDS]) -> Result<[Option<u64>; 5], Rej
 }
 
 /// One or more ASCII digits fitting `u64`.
-fn decimal(text: &[u8]) -> Option<u64> {
+/// Plain unsigned decimal (ASCII digits only, no sign, no spaces) that fits a u64.
+pub fn decimal(text: &[u8]) -> Option<u64> {
     if text.is_empty() {
         return None;
     }

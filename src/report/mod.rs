@@ -108,8 +108,13 @@ impl Summary {
                 *by_date.entry(date.clone()).or_insert(0) += 1;
             }
         }
-        let with_actions: std::collections::HashSet<u64> =
-            run_dir.manifest.iter().map(|m| m.learner_id).collect();
+        // Decision rows name their action, so the manifest need not be read again.
+        let with_actions: std::collections::HashSet<u64> = run_dir
+            .decisions
+            .iter()
+            .filter(|d| d.action.is_some())
+            .map(|d| d.learner_id)
+            .collect();
         let mut restored = BTreeMap::new();
         let mut zones: BTreeMap<String, u64> = BTreeMap::new();
         // `learners` iterates in a hash order that differs between runs: only counts and
