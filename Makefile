@@ -61,10 +61,11 @@ test: lint browser moto
 	$(MAKE) --no-print-directory sql-test
 
 ## Regenerate the generated incident and its expected outputs (review the diff).
-testdata: build
+testdata: build $(SQL_DEPS)
 	rm -rf $(GENERATED)/logs
 	$(CARGO) run --release --locked --example gen_incident -- --out $(GENERATED) --learners 2000 --gzip --seed 20261120
 	$(BIN) replay $(GENERATED) --update
+	.venv/bin/python tests/sql_check.py --write-results testdata/small
 
 clean:
 	rm -rf out target .venv

@@ -2,21 +2,16 @@
 -- only, from a calendars table in Athena, for `plan` to read instead of a whole export.
 -- Athena engine v3 (Trino).
 --
--- Parameters (Athena ExecutionParameters; a SQL literal: a string in single quotes):
---    1 learner_ids  the affected learners (those evidence.sql returned), plain decimal,
---                   comma-separated, no spaces, e.g. '1001,1002,18446744073709551557'.
---                   Athena caps each execution-parameter value at 1024 characters, so one
---                   run takes about 48 ids of 20 digits (more when they are shorter): the
---                   tool runs the query once per batch of ids that fits and concatenates the
---                   results (each learner's rows come back in one batch). Every run reads the
---                   whole calendars table, so this suits incidents with few learners; for a
---                   large one, join the calendars with a table of the affected ids instead.
--- Placeholders (identifiers, not parameters; each matches ^[a-z][a-z0-9_]{0,127}$):
---    {{database}}, {{calendars_table}}  the calendars table, with columns
+-- Parameters: none.
+-- Placeholders (identifiers, each ^[a-z][a-z0-9_]{0,127}$):
+--    {{database}}         the incident's athena.database
+--    {{calendars_table}}  athena.calendars_table, with columns
 --        learner_id  the learner id: STRING or DECIMAL(20,0) (a u64 can exceed BIGINT;
 --                    BIGINT works while every id is below 2^63), leading zeros allowed
 --        date        the learner's local date: DATE, or STRING as YYYY-MM-DD
 --        kind        practice | freeze | repair
+--    {{affected_table}}   the run's scratch table (affected_table.sql): the learners the
+--                         evidence query returned, plain decimal without leading zeros
 --
 -- Result columns, sorted by learner (numerically), date, kind:
 --    learner_id  VARCHAR  plain decimal without leading zeros, as evidence.sql returns it
@@ -26,8 +21,8 @@
 --                         calendar must reach back to the start of each current streak)
 WITH
 affected AS (
-    SELECT DISTINCT id
-    FROM UNNEST(split(CAST(? AS VARCHAR), ',')) AS ids (id)
+    SELECT DISTINCT learner_id AS id
+    FROM "{{database}}"."{{affected_table}}"
 ),
 
 calendar AS (

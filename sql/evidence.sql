@@ -36,6 +36,9 @@
 --                           latest first (latest_tz is its first element). The Rust side picks
 --                           the first one that is a valid zone, newest bucket first, which
 --                           is exactly "the latest record whose tz_param is a valid zone".
+--    tz_hits       VARCHAR  JSON array of how many of the bucket's records carried each of
+--                           tz_params, in the same order (run.json counts the records whose
+--                           parameter is not a valid zone).
 --
 -- Why 15-minute UTC buckets are enough. Local days stay in Rust: this query returns epoch
 -- seconds and never uses AT TIME ZONE (whose meaning differs between engines). The mapping
@@ -241,7 +244,8 @@ SELECT
     max(last_time) AS last_time,
     sum(hits) AS hits,
     element_at(array_agg(tz ORDER BY recency) FILTER (WHERE tz IS NOT NULL), 1) AS latest_tz,
-    json_format(CAST(array_agg(tz ORDER BY recency) FILTER (WHERE tz IS NOT NULL) AS JSON)) AS tz_params
+    json_format(CAST(array_agg(tz ORDER BY recency) FILTER (WHERE tz IS NOT NULL) AS JSON)) AS tz_params,
+    json_format(CAST(array_agg(hits ORDER BY recency) FILTER (WHERE tz IS NOT NULL) AS JSON)) AS tz_hits
 FROM per_tz
 GROUP BY learner_id, bucket_start
 ORDER BY length(learner_id), learner_id, bucket_start

@@ -10,7 +10,6 @@ use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
 
-use arrow_array::{Array, RecordBatch};
 use jiff::civil::Date;
 
 /// What a calendar says of one local day; the order is strength: a date listed with
@@ -81,9 +80,20 @@ pub struct Learners {
     pub repeated_rows: u64,
 }
 
-/// Reads the learners file, keeping rows whose learner `keep` accepts.
-pub fn read_learners(path: &Path, keep: &dyn Fn(u64) -> bool) -> Result<Learners, TableError> {
+/// Reads the learners files (one, or the parts of a query result) in order, keeping
+/// rows whose learner `keep` accepts.
+pub fn read_learners<P: AsRef<Path>>(
+    paths: &[P],
+    keep: &dyn Fn(u64) -> bool,
+) -> Result<Learners, TableError> {
     let mut out = Learners::default();
+    for path in paths {
+        read_learners_file(path.as_ref(), keep, &mut out)?;
+    }
+    Ok(out)
+}
+
+fn read_learners_file(path: &Path, keep: &dyn Fn(u64) -> bool, out: &mut Learners) -> Result<(), TableError> {
     for_each_row(path, &["learner_id", "tz"], &mut |place, cells| {
         out.rows += 1;
         let id = learner_id(&cells[0]).map_err(|m| err(path, place, m))?;
@@ -98,8 +108,7 @@ pub fn read_learners(path: &Path, keep: &dyn Fn(u64) -> bool) -> Result<Learners
             }
         }
         Ok(())
-    })?;
-    Ok(out)
+    })
 }
 
 impl Learners {
@@ -127,8 +136,31 @@ impl Calendars {
     }
 }
 
-pub fn read_calendars(path: &Path, keep: &dyn Fn(u64) -> bool) -> Result<Calendars, TableError> {
+/// Reads the calendars files (one, or the parts of a query result), keeping rows whose
+/// learner `keep` accepts.
+pub fn read_calendars<P: AsRef<Path>>(
+    paths: &[P],
+    keep: &dyn Fn(u64) -> bool,
+) -> Result<Calendars, TableError> {
     let mut out = Calendars::default();
+    for path in paths {
+        read_calendars_file(path.as_ref(), keep, &mut out)?;
+    }
+    for days in out.days.values_mut() {
+        // Strongest last per date, then keep the last of each run of one date.
+        days.sort_unstable();
+        days.reverse();
+        days.dedup_by_key(|(d, _)| *d);
+        days.reverse();
+    }
+    Ok(out)
+}
+
+fn read_calendars_file(
+    path: &Path,
+    keep: &dyn Fn(u64) -> bool,
+    out: &mut Calendars,
+) -> Result<(), TableError> {
     for_each_row(path, &["learner_id", "date", "kind"], &mut |place, cells| {
         out.rows += 1;
         let id = learner_id(&cells[0]).map_err(|m| err(path, place, m))?;
@@ -146,15 +178,7 @@ pub fn read_calendars(path: &Path, keep: &dyn Fn(u64) -> bool) -> Result<Calenda
         })?;
         out.days.entry(id).or_default().push((date, kind));
         Ok(())
-    })?;
-    for days in out.days.values_mut() {
-        // Strongest last per date, then keep the last of each run of one date.
-        days.sort_unstable();
-        days.reverse();
-        days.dedup_by_key(|(d, _)| *d);
-        days.reverse();
-    }
-    Ok(out)
+    })
 }
 
 fn err(path: &Path, place: Place, message: String) -> TableError {
@@ -320,7 +344,7 @@ fn parquet_rows(path: &Path, columns: &[&str], f: &mut RowFn<'_>) -> Result<(), 
         let batch = batch.map_err(|e| perr(&e))?;
         let arrays = columns
             .iter()
-            .map(|c| text_column(&batch, c).map_err(|m| err(path, Place::File, m)))
+            .map(|c| crate::cells::text_column(&batch, c).map_err(|m| err(path, Place::File, m)))
             .collect::<Result<Vec<_>, _>>()?;
         for i in 0..batch.num_rows() {
             row += 1;
@@ -333,50 +357,10 @@ fn parquet_rows(path: &Path, columns: &[&str], f: &mut RowFn<'_>) -> Result<(), 
     Ok(())
 }
 
-type Cell<'a> = Box<dyn Fn(usize) -> Option<String> + 'a>;
-
-/// A column as a cell-to-text function, for the types exports use for ids, dates and names.
-fn text_column<'a>(batch: &'a RecordBatch, name: &str) -> Result<Cell<'a>, String> {
-    use arrow_array::cast::AsArray;
-    use arrow_array::types::{Date32Type, Int32Type, Int64Type, UInt32Type, UInt64Type};
-    use arrow_schema::DataType;
-    let column = batch
-        .column_by_name(name)
-        .ok_or_else(|| format!("no `{name}` column"))?;
-    let column: &'a dyn Array = column.as_ref();
-    Ok(match column.data_type() {
-        DataType::Utf8 => cells(column, |i| column.as_string::<i32>().value(i)),
-        DataType::LargeUtf8 => cells(column, |i| column.as_string::<i64>().value(i)),
-        DataType::Utf8View => cells(column, |i| column.as_string_view().value(i)),
-        DataType::UInt64 => cells(column, |i| column.as_primitive::<UInt64Type>().value(i)),
-        DataType::Int64 => cells(column, |i| column.as_primitive::<Int64Type>().value(i)),
-        DataType::UInt32 => cells(column, |i| column.as_primitive::<UInt32Type>().value(i)),
-        DataType::Int32 => cells(column, |i| column.as_primitive::<Int32Type>().value(i)),
-        DataType::Date32 => cells(column, |i| date32(column.as_primitive::<Date32Type>().value(i))),
-        other => {
-            return Err(format!(
-                "column `{name}` has type {other}, expected text, integer or date"
-            ))
-        }
-    })
-}
-
-/// A column's cells as text, nulls as `None`.
-fn cells<'a, V: ToString>(column: &'a dyn Array, value: impl Fn(usize) -> V + 'a) -> Cell<'a> {
-    Box::new(move |i| column.is_valid(i).then(|| value(i).to_string()))
-}
-
-/// Days since 1970-01-01 as `YYYY-MM-DD`.
-fn date32(days: i32) -> String {
-    let epoch = jiff::civil::date(1970, 1, 1);
-    epoch
-        .checked_add(jiff::Span::new().days(days))
-        .map_or_else(|_| format!("day {days}"), |d| d.to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use arrow_array::RecordBatch;
     use std::io::Write;
 
     fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> std::path::PathBuf {
@@ -406,7 +390,7 @@ mod tests {
             "{\"learner_id\":7,\"date\":\"2026-11-19\",\"kind\":\"freeze\"}\n{\"learner_id\":\"7\",\"date\":\"2026-11-19\",\"kind\":\"practice\"}\n\n{\"learner_id\":7,\"date\":\"2026-11-18\",\"kind\":\"repair\"}\n{\"learner_id\":8,\"date\":\"2026-11-19\",\"kind\":\"freeze\"}\n",
         );
         for path in [csv, jsonl] {
-            let c = read_calendars(&path, &|id| id != 9).unwrap();
+            let c = read_calendars(&[&path], &|id| id != 9).unwrap();
             assert_eq!(
                 c.of(7),
                 [
@@ -440,7 +424,7 @@ mod tests {
         ];
         for (text, want) in cases {
             let p = write(&dir, "cal.csv", text);
-            let e = read_calendars(&p, &|_| true).unwrap_err().to_string();
+            let e = read_calendars(&[&p], &|_| true).unwrap_err().to_string();
             assert!(e.starts_with(&p.display().to_string()), "{e}");
             assert!(e.contains(want), "{e} lacks {want}");
         }
@@ -449,10 +433,10 @@ mod tests {
             "cal.jsonl",
             "{\"learner_id\":1,\"date\":\"2026-11-19\",\"kind\":\"practice\"}\n[1]\n",
         );
-        let e = read_calendars(&p, &|_| true).unwrap_err().to_string();
+        let e = read_calendars(&[&p], &|_| true).unwrap_err().to_string();
         assert!(e.contains("line 2: not a JSON object"), "{e}");
         let p = write(&dir, "cal.txt", "");
-        assert!(read_calendars(&p, &|_| true)
+        assert!(read_calendars(&[&p], &|_| true)
             .unwrap_err()
             .to_string()
             .contains("unknown format"));
@@ -466,7 +450,7 @@ mod tests {
             "l.csv",
             "learner_id,tz\n1,UTC\n2,\n1,Asia/Tokyo\n3,Not/AZone\n2,UTC\n",
         );
-        let l = read_learners(&p, &|_| true).unwrap();
+        let l = read_learners(&[&p], &|_| true).unwrap();
         assert_eq!(l.zone(1), Some("UTC"));
         assert_eq!(l.zone(2), None, "empty zone is absent");
         assert_eq!(l.zone(3), Some("Not/AZone"), "validity is checked later");
@@ -496,7 +480,7 @@ mod tests {
         let mut w = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None).unwrap();
         w.write(&batch).unwrap();
         w.close().unwrap();
-        let c = read_calendars(&path, &|_| true).unwrap();
+        let c = read_calendars(&[&path], &|_| true).unwrap();
         assert_eq!(c.of(u64::MAX), [(d("2025-11-19"), DayKind::Practice)]);
         assert_eq!(c.of(5), [(d("2025-11-18"), DayKind::Freeze)]);
     }

@@ -26,4 +26,5 @@ pub enum Command {
     Explain(cmd::explain::Args),
     Replay(cmd::replay::Args),
     Verify(cmd::verify::Args),
+    Sql(cmd::sql::Args),
 }

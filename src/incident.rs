@@ -20,6 +20,32 @@ pub struct Incident {
     pub as_of: Option<Timestamp>,
     pub windows: Vec<Window>,
     pub evidence: EvidenceSpec,
+    /// Where Athena finds the logs and tables, for `--source athena` and `sql`.
+    pub athena: Option<AthenaSpec>,
+}
+
+/// The `[athena]` table. Names and locations are written into SQL text (identifiers
+/// cannot be parameters), so each is checked here against a strict pattern.
+#[derive(Debug, Clone)]
+pub struct AthenaSpec {
+    /// Glue database of the tables below; the run's scratch table is created there.
+    pub database: String,
+    /// The access-log table that sql/access_log_table.sql creates.
+    pub table: String,
+    /// Read calendars from this table instead of `--calendars`.
+    pub calendars_table: Option<String>,
+    /// Read learner zones from this table instead of `--learners`.
+    pub learners_table: Option<String>,
+    pub workgroup: String,
+    /// `s3://bucket/prefix/` for query results; each run UNLOADs under it.
+    pub output_location: String,
+    /// USD per TB scanned, for the cost in run.json and the report.
+    pub price_per_tb: f64,
+    /// A query still running after this is stopped.
+    pub timeout_minutes: u64,
+    /// For the DDL only: the date-partitioned log folder and its first day (yyyy/MM/dd).
+    pub log_location: Option<String>,
+    pub log_first_day: Option<String>,
 }
 
 /// A half-open interval `[start, end)` in unix seconds.
@@ -71,6 +97,25 @@ struct RawIncident {
     /// One `[window]` table or an array of `[[window]]` tables.
     window: toml::Value,
     evidence: RawEvidence,
+    athena: Option<RawAthena>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAthena {
+    database: String,
+    table: String,
+    calendars_table: Option<String>,
+    learners_table: Option<String>,
+    #[serde(default = "default_workgroup")]
+    workgroup: String,
+    output_location: String,
+    #[serde(default = "default_price_per_tb")]
+    price_per_tb: f64,
+    #[serde(default = "default_timeout_minutes")]
+    timeout_minutes: u64,
+    log_location: Option<String>,
+    log_first_day: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -108,6 +153,16 @@ fn default_learner_param() -> String {
 }
 fn default_tz_param() -> String {
     "tz".into()
+}
+fn default_workgroup() -> String {
+    "primary".into()
+}
+/// Athena's list price in most regions (USD per TB scanned).
+fn default_price_per_tb() -> f64 {
+    5.0
+}
+fn default_timeout_minutes() -> u64 {
+    30
 }
 
 impl Incident {
@@ -181,11 +236,13 @@ impl Incident {
             });
         }
         let evidence = validate_evidence(raw.evidence, &invalid)?;
+        let athena = raw.athena.map(|a| validate_athena(a, &invalid)).transpose()?;
         Ok(Incident {
             id: raw.id,
             as_of,
             windows,
             evidence,
+            athena,
         })
     }
 }
@@ -232,6 +289,111 @@ fn validate_evidence(
         tz_param: raw.tz_param,
         default_tz: Some(raw.default_tz).filter(|z| !z.is_empty()),
     })
+}
+
+fn validate_athena(
+    raw: RawAthena,
+    invalid: &dyn Fn(&str, String) -> IncidentError,
+) -> Result<AthenaSpec, IncidentError> {
+    let names = [
+        ("athena.database", Some(&raw.database)),
+        ("athena.table", Some(&raw.table)),
+        ("athena.calendars_table", raw.calendars_table.as_ref()),
+        ("athena.learners_table", raw.learners_table.as_ref()),
+    ];
+    for (key, name) in names {
+        if let Some(name) = name.filter(|n| !is_identifier(n)) {
+            let why = "is not an Athena name: a lower-case letter, then up to 127 of a-z 0-9 _";
+            return Err(invalid(key, format!("{name:?} {why}")));
+        }
+    }
+    let workgroup_ok = (1..=128).contains(&raw.workgroup.len())
+        && raw
+            .workgroup
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    if !workgroup_ok {
+        return Err(invalid(
+            "athena.workgroup",
+            format!(
+                "{:?} is not a workgroup name (1-128 of A-Z a-z 0-9 . _ -)",
+                raw.workgroup
+            ),
+        ));
+    }
+    for (key, location) in [
+        ("athena.output_location", Some(&raw.output_location)),
+        ("athena.log_location", raw.log_location.as_ref()),
+    ] {
+        if let Some(location) = location.filter(|l| !is_s3_folder(l)) {
+            return Err(invalid(
+                key,
+                format!(
+                    "{location:?} must be s3://bucket/ or s3://bucket/prefix/ (ending in a slash; \
+                     the prefix in A-Z a-z 0-9 ! _ . * ( ) / -)"
+                ),
+            ));
+        }
+    }
+    if let Some(day) = raw.log_first_day.as_ref().filter(|d| !is_partition_day(d)) {
+        return Err(invalid(
+            "athena.log_first_day",
+            format!("{day:?} is not a date like 2024/01/31"),
+        ));
+    }
+    if !(raw.price_per_tb.is_finite() && raw.price_per_tb >= 0.0) {
+        return Err(invalid("athena.price_per_tb", "must be a number >= 0".into()));
+    }
+    if raw.timeout_minutes == 0 {
+        return Err(invalid("athena.timeout_minutes", "must be at least 1".into()));
+    }
+    Ok(AthenaSpec {
+        database: raw.database,
+        table: raw.table,
+        calendars_table: raw.calendars_table,
+        learners_table: raw.learners_table,
+        workgroup: raw.workgroup,
+        output_location: raw.output_location,
+        price_per_tb: raw.price_per_tb,
+        timeout_minutes: raw.timeout_minutes,
+        log_location: raw.log_location,
+        log_first_day: raw.log_first_day,
+    })
+}
+
+/// `^[a-z][a-z0-9_]{0,127}$`: Athena folds names to lower case, and this is all the
+/// text a name may put into SQL.
+pub fn is_identifier(s: &str) -> bool {
+    s.len() <= 128
+        && s.as_bytes().first().is_some_and(u8::is_ascii_lowercase)
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// `s3://bucket/` or `s3://bucket/prefix/` with S3's "safe" key characters only, so the
+/// text cannot leave a SQL string literal (no quote, backslash, space or `$`).
+fn is_s3_folder(s: &str) -> bool {
+    let Some((bucket, prefix)) = s.strip_prefix("s3://").and_then(|r| r.split_once('/')) else {
+        return false;
+    };
+    let bucket_ok = (3..=63).contains(&bucket.len())
+        && bucket
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+        && !bucket.starts_with(['.', '-'])
+        && !bucket.ends_with(['.', '-']);
+    let prefix_ok = (prefix.is_empty() || prefix.ends_with('/'))
+        && !prefix.starts_with('/')
+        && !prefix.contains("//")
+        && prefix
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!_.*()/-".contains(&b));
+    bucket_ok && prefix_ok
+}
+
+fn is_partition_day(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10 && b[4] == b'/' && b[7] == b'/' && s.replace('/', "-").parse::<jiff::civil::Date>().is_ok()
 }
 
 /// An instant given as text or as a TOML datetime.

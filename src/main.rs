@@ -5,6 +5,7 @@
 //! and prints errors, once.
 
 mod calendar;
+mod cells;
 mod cli;
 mod cmd;
 mod evidence;
@@ -34,6 +35,7 @@ fn main() -> ExitCode {
         cli::Command::Explain(args) => cmd::explain::run(args),
         cli::Command::Replay(args) => cmd::replay::run(args),
         cli::Command::Verify(args) => cmd::verify::run(args),
+        cli::Command::Sql(args) => cmd::sql::run(args),
         cli::Command::Report(args) => cmd::report::run(args),
     };
     match result {

@@ -11,7 +11,7 @@ use jiff::civil::Date;
 use rayon::prelude::*;
 
 use crate::calendar::{Calendars, DayKind, Learners};
-use crate::evidence::Evidence;
+use crate::evidence::Sighting;
 use crate::localday::{Tzdb, Zone};
 use crate::rules::{self, Outcome};
 
@@ -56,22 +56,28 @@ pub struct Hits {
 }
 
 impl Hits {
-    fn of(records: &[Evidence]) -> Hits {
-        records.iter().fold(
-            Hits {
-                first: i64::MAX,
-                last: i64::MIN,
-                count: 0,
-            },
-            |h, r| h.add(r.time),
-        )
+    fn of<S: Sighting>(sightings: &[S]) -> Hits {
+        let none = Hits {
+            first: i64::MAX,
+            last: i64::MIN,
+            count: 0,
+        };
+        sightings.iter().fold(none, |h, s| h.add(Hits::span(s)))
     }
 
-    fn add(self, t: i64) -> Hits {
+    fn span(s: &impl Sighting) -> Hits {
         Hits {
-            first: self.first.min(t),
-            last: self.last.max(t),
-            count: self.count + 1,
+            first: s.first(),
+            last: s.last(),
+            count: s.count(),
+        }
+    }
+
+    fn add(self, o: Hits) -> Hits {
+        Hits {
+            first: self.first.min(o.first),
+            last: self.last.max(o.last),
+            count: self.count + o.count,
         }
     }
 }
@@ -119,6 +125,12 @@ pub struct SetAside {
     /// Calendar days on a date that does not exist in the learner's zone (Pacific/Apia
     /// 2011-12-30): no local instant falls on them, so the rules ignore them.
     pub calendar_days_not_in_zone: u64,
+    /// Athena buckets whose first and last record fall on different local dates (a zone
+    /// change off the quarter hours, sql/evidence.sql): both dates are affected, as the
+    /// rules need, but how the bucket's records split between them is not known, so the
+    /// decision log gives the first date all but one of them.
+    #[serde(default)]
+    pub buckets_across_local_days: u64,
 }
 
 impl std::ops::Add for SetAside {
@@ -129,6 +141,7 @@ impl std::ops::Add for SetAside {
                 + o.invalid_zone_in_learners_file,
             invalid_zone_in_tz_param: self.invalid_zone_in_tz_param + o.invalid_zone_in_tz_param,
             calendar_days_not_in_zone: self.calendar_days_not_in_zone + o.calendar_days_not_in_zone,
+            buckets_across_local_days: self.buckets_across_local_days + o.buckets_across_local_days,
         }
     }
 }
@@ -143,11 +156,13 @@ pub struct Context<'a> {
     pub as_of: i64,
 }
 
-/// Plans every learner. `evidence` must be sorted by learner, time, request id
-/// (as `evidence::dedupe` leaves it).
-pub fn plan(evidence: &[Evidence], ctx: &Context<'_>) -> (Vec<LearnerPlan>, SetAside) {
-    let zones = ZoneCache::build(evidence, ctx);
-    let learners: Vec<&[Evidence]> = evidence.chunk_by(|a, b| a.learner_id == b.learner_id).collect();
+/// Plans every learner. `sightings` must be sorted by learner, then time (as
+/// `evidence::dedupe` leaves records and Athena's buckets are sorted).
+pub fn plan<S: Sighting + Sync>(sightings: &[S], ctx: &Context<'_>) -> (Vec<LearnerPlan>, SetAside) {
+    let zones = ZoneCache::build(sightings, ctx);
+    let learners: Vec<&[S]> = sightings
+        .chunk_by(|a, b| a.learner_id() == b.learner_id())
+        .collect();
     let results: Vec<(LearnerPlan, SetAside)> = learners
         .par_iter()
         .map(|records| plan_learner(records, ctx, &zones))
@@ -160,9 +175,9 @@ pub fn plan(evidence: &[Evidence], ctx: &Context<'_>) -> (Vec<LearnerPlan>, SetA
 struct ZoneCache<'a>(HashMap<&'a str, Option<Zone>>);
 
 impl<'a> ZoneCache<'a> {
-    fn build(evidence: &'a [Evidence], ctx: &Context<'a>) -> ZoneCache<'a> {
+    fn build<S: Sighting>(sightings: &'a [S], ctx: &Context<'a>) -> ZoneCache<'a> {
         let mut map = HashMap::new();
-        let params = evidence.iter().filter_map(|e| e.tz_param.as_deref());
+        let params = sightings.iter().flat_map(|s| s.tz_params().map(|(name, _)| name));
         let named = ctx.learners.zone_names().chain(ctx.default_tz);
         for name in params.chain(named) {
             map.entry(name).or_insert_with(|| ctx.tzdb.zone(name));
@@ -175,22 +190,28 @@ impl<'a> ZoneCache<'a> {
     }
 }
 
-fn plan_learner(records: &[Evidence], ctx: &Context<'_>, zones: &ZoneCache<'_>) -> (LearnerPlan, SetAside) {
-    let learner_id = records[0].learner_id;
+fn plan_learner<S: Sighting>(
+    records: &[S],
+    ctx: &Context<'_>,
+    zones: &ZoneCache<'_>,
+) -> (LearnerPlan, SetAside) {
+    let learner_id = records[0].learner_id();
     let from_file = ctx.learners.zone(learner_id);
     let mut set_aside = SetAside {
         invalid_zone_in_learners_file: u64::from(from_file.is_some_and(|n| zones.get(n).is_none())),
         invalid_zone_in_tz_param: records
             .iter()
-            .filter(|r| r.tz_param.as_deref().is_some_and(|n| zones.get(n).is_none()))
-            .count() as u64,
-        calendar_days_not_in_zone: 0,
+            .flat_map(Sighting::tz_params)
+            .filter(|(name, _)| zones.get(name).is_none())
+            .map(|(_, n)| n)
+            .sum(),
+        ..SetAside::default()
     };
-    // Records are in (time, request id) order: the latest valid parameter is the last.
+    // Sightings are in time order: the latest valid parameter is found walking back.
     let from_param = records
         .iter()
         .rev()
-        .filter_map(|r| r.tz_param.as_deref())
+        .flat_map(|r| r.tz_params().map(|(name, _)| name))
         .find(|n| zones.get(n).is_some());
     let chosen = [
         (from_file, TzSource::Learners),
@@ -207,7 +228,9 @@ fn plan_learner(records: &[Evidence], ctx: &Context<'_>, zones: &ZoneCache<'_>) 
         Some((name, zone, tz_source)) => {
             let (days, missing) = calendar_in_zone(ctx.calendars.of(learner_id), zone);
             set_aside.calendar_days_not_in_zone = missing;
-            planned(records, zone, name, tz_source, &days, ctx.as_of)
+            let (verdict, across) = planned(records, zone, name, tz_source, &days, ctx.as_of);
+            set_aside.buckets_across_local_days = across;
+            verdict
         }
     };
     (LearnerPlan { learner_id, verdict }, set_aside)
@@ -230,30 +253,16 @@ fn calendar_in_zone<'c>(days: &'c [(Date, DayKind)], zone: &Zone) -> (Cow<'c, [(
     (Cow::Owned(kept), missing)
 }
 
-fn planned(
-    records: &[Evidence],
+/// The verdict, and how many sightings spanned two local dates.
+fn planned<S: Sighting>(
+    records: &[S],
     zone: &Zone,
     name: &str,
     tz_source: TzSource,
     calendar: &[(Date, DayKind)],
     as_of: i64,
-) -> Verdict {
-    let mut by_day: Vec<(Date, Hits)> = Vec::new();
-    for r in records {
-        let date = zone.local_date(r.time);
-        match by_day.iter_mut().find(|(d, _)| *d == date) {
-            Some((_, hits)) => *hits = hits.add(r.time),
-            None => by_day.push((
-                date,
-                Hits {
-                    first: r.time,
-                    last: r.time,
-                    count: 1,
-                },
-            )),
-        }
-    }
-    by_day.sort_unstable_by_key(|&(d, _)| d);
+) -> (Verdict, u64) {
+    let (by_day, across) = hits_by_day(records, zone);
     let affected: Vec<Date> = by_day.iter().map(|&(d, _)| d).collect();
     let decisions = rules::decide(zone, calendar, &affected, as_of);
     let days = decisions
@@ -272,13 +281,43 @@ fn planned(
             }
         })
         .collect();
-    Verdict::Planned {
+    let verdict = Verdict::Planned {
         tz: name.into(),
         tz_source,
         days,
         streak_before: decisions.streak_before,
         streak_after: decisions.streak_after,
+    };
+    (verdict, across)
+}
+
+/// Evidence per local date, sorted by date. Within 15 minutes the local date changes at
+/// most once, so a bucket whose ends fall on two dates touches exactly those two; its
+/// records are split as all but the last on the first date (the count is not known).
+fn hits_by_day<S: Sighting>(records: &[S], zone: &Zone) -> (Vec<(Date, Hits)>, u64) {
+    let mut by_day: Vec<(Date, Hits)> = Vec::new();
+    let mut add = |date: Date, hits: Hits| match by_day.iter_mut().find(|(d, _)| *d == date) {
+        Some((_, h)) => *h = h.add(hits),
+        None => by_day.push((date, hits)),
+    };
+    let mut across = 0;
+    for r in records {
+        let (first, last) = (zone.local_date(r.first()), zone.local_date(r.last()));
+        if first == last {
+            add(first, Hits::span(r));
+        } else {
+            across += 1;
+            let at = |t: i64, count: u64| Hits {
+                first: t,
+                last: t,
+                count,
+            };
+            add(first, at(r.first(), r.count() - 1));
+            add(last, at(r.last(), 1));
+        }
     }
+    by_day.sort_unstable_by_key(|&(d, _)| d);
+    (by_day, across)
 }
 
 #[cfg(test)]

@@ -998,15 +998,50 @@ impl Moto {
     /// The binary, with credentials and region for moto in its environment.
     fn bin(&self) -> Command {
         let mut cmd = bin();
-        cmd.env("AWS_ACCESS_KEY_ID", "test")
-            .env("AWS_SECRET_ACCESS_KEY", "test")
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env_remove("AWS_PROFILE")
-            .env_remove("AWS_ENDPOINT_URL");
+        for (k, v) in MOTO_ENV {
+            cmd.env(k, v);
+        }
+        cmd.env_remove("AWS_PROFILE").env_remove("AWS_ENDPOINT_URL");
         cmd
     }
+
+    /// The same, for a run watched while it goes.
+    fn spawn(&self, args: &[&str]) -> std::process::Child {
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("streak-repair"))
+            .args(args)
+            .envs(MOTO_ENV)
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_ENDPOINT_URL")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    }
+
+    /// POSTs JSON to one of moto's own endpoints (`/moto-api/...`).
+    fn moto_api(&self, path: &str, body: &str) {
+        use std::io::{Read, Write};
+        let host = self.endpoint.trim_start_matches("http://");
+        let mut stream = std::net::TcpStream::connect(host).unwrap();
+        write!(
+            stream,
+            "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        assert!(response.starts_with("HTTP/1.1 2"), "{path}: {response}");
+    }
 }
+
+const MOTO_ENV: [(&str, &str); 4] = [
+    ("AWS_ACCESS_KEY_ID", "test"),
+    ("AWS_SECRET_ACCESS_KEY", "test"),
+    ("AWS_REGION", "us-east-1"),
+    ("AWS_EC2_METADATA_DISABLED", "true"),
+];
 
 impl Drop for Moto {
     fn drop(&mut self) {
@@ -1143,4 +1178,110 @@ fn the_same_incident_read_from_s3_gives_byte_identical_outputs() {
         stderr.contains("s3://no-such-bucket/logs/: cannot list"),
         "{stderr}"
     );
+}
+
+#[test]
+fn the_same_incident_through_athena_gives_byte_identical_outputs() {
+    use std::io::{BufRead, BufReader};
+    let moto = Moto::start();
+    let (runtime, client) = moto.client();
+    runtime
+        .block_on(client.create_bucket().bucket("athena-results").send())
+        .unwrap();
+    // Each state of a query lasts a second, so the test puts a query's results in place
+    // (what Athena's UNLOAD would write) between its announcement and its success.
+    moto.moto_api(
+        "/moto-api/state-manager/set-transition",
+        r#"{"model_name": "athena::execution", "transition": {"progression": "time", "seconds": 1}}"#,
+    );
+    let w = Workdir::new();
+    let out = w.path("athena");
+    let incident = small().join("incident.toml");
+    let mut child = moto.spawn(&[
+        "plan",
+        "--source",
+        "athena",
+        "--incident",
+        incident.to_str().unwrap(),
+        "--endpoint-url",
+        &moto.endpoint,
+        "--s3-path-style",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let mut stderr = String::new();
+    for line in BufReader::new(child.stderr.take().unwrap()).lines() {
+        let line = line.unwrap();
+        if let Some((name, folder)) = line
+            .strip_prefix("athena: ")
+            .and_then(|l| l.split_once(": results to s3://athena-results/"))
+        {
+            let fixture = small().join("athena").join(name).join("part-0.parquet");
+            let key = format!("{folder}part-0.parquet");
+            put(
+                &runtime,
+                &client,
+                "athena-results",
+                &key,
+                fs::read(fixture).unwrap(),
+            );
+        }
+        stderr += &line;
+        stderr.push('\n');
+    }
+    assert!(child.wait().unwrap().success(), "{stderr}");
+    for f in ["manifest.jsonl", "decisions.jsonl"] {
+        let want = fs::read_to_string(small().join("expected").join(f)).unwrap();
+        assert!(
+            w.read(&format!("athena/{f}")) == want,
+            "{f} through Athena differs from the local run"
+        );
+    }
+
+    let run = run_json(&w, "athena");
+    let names: Vec<&str> = run["inputs"]["athena"]["queries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "evidence",
+            "affected_table",
+            "calendars",
+            "learners",
+            "drop_affected_table"
+        ]
+    );
+    assert_eq!(run["counts"]["lines_read"], serde_json::Value::Null);
+    assert_eq!(run["inputs"]["athena"]["evidence_buckets"], 28);
+    assert_eq!(
+        run["inputs"]["calendars"]["path"],
+        "athena:streak_repair.streak_calendars"
+    );
+
+    // What reached Athena: the incident's values only as execution parameters.
+    let athena = aws_sdk_athena::Client::from_conf(
+        aws_sdk_athena::Config::builder()
+            .behavior_version(aws_sdk_athena::config::BehaviorVersion::latest())
+            .region(aws_sdk_athena::config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_athena::config::Credentials::new(
+                "test", "test", None, None, "test",
+            ))
+            .endpoint_url(&moto.endpoint)
+            .build(),
+    );
+    let id = run["inputs"]["athena"]["queries"][0]["id"].as_str().unwrap();
+    let execution = runtime
+        .block_on(athena.get_query_execution().query_execution_id(id).send())
+        .unwrap()
+        .query_execution
+        .unwrap();
+    let query = execution.query.unwrap();
+    assert!(query.starts_with("UNLOAD (\nWITH"), "{query}");
+    assert!(!query.contains("duo-brb") && !query.contains("'brb/'"), "{query}");
+    let parameters = execution.execution_parameters.unwrap();
+    assert_eq!(&parameters[..2], ["'duo-brb'", "'brb/'"]);
 }

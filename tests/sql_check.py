@@ -343,11 +343,48 @@ CREATE OR REPLACE MACRO athena_url_decode(s) AS
 """
 
 
-def substitute(sql: str, **names: str) -> str:
-    for key, value in names.items():
-        sql = sql.replace("{{" + key + "}}", value)
-    assert "{{" not in sql.split("WITH", 1)[1], "a placeholder was left unsubstituted"
-    return sql
+# The [athena] table sql_check gives an incident that has none (names as in
+# testdata/small/incident.toml).
+ATHENA_TABLE = """
+[athena]
+database = "streak_repair"
+table = "brb_access_logs"
+calendars_table = "streak_calendars"
+learners_table = "learner_zones"
+output_location = "s3://athena-results/streak-repair/"
+log_location = "s3://duo-logs/s3/123456789012/us-east-1/duo-brb/"
+log_first_day = "2026/01/01"
+"""
+
+
+def rendered(incident: Path, query: str) -> tuple[str, list]:
+    """A statement as `streak-repair sql` renders it for `plan --source athena`: the
+    SELECT inside UNLOAD, and its execution parameters as Python values."""
+    text = incident.read_text()
+    if "[athena]" not in text:
+        with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as f:
+            f.write(text + ATHENA_TABLE)
+        incident = Path(f.name)
+    out = subprocess.run([str(BIN), "sql", "--incident", str(incident), "--query", query,
+                          "--format", "json"], capture_output=True, check=True)
+    [statement] = json.loads(out.stdout)
+    sql = statement["query"]
+    if sql.startswith("UNLOAD ("):
+        sql = sql[len("UNLOAD ("):sql.rindex("\n)\nTO '")]
+    return sql, [sql_literal(p) for p in statement["parameters"]]
+
+
+def sql_literal(text: str):
+    """An execution parameter (a SQL literal) as the value DuckDB binds."""
+    if text == "NULL":
+        return None
+    assert text.startswith("'") and text.endswith("'"), text
+    return text[1:-1].replace("''", "'")
+
+
+def athena_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """The Glue database of the [athena] table, as a DuckDB schema."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS streak_repair")
 
 
 def load_case_logs(con: duckdb.DuckDBPyConnection, logs: Path, regex: str) -> None:
@@ -363,7 +400,7 @@ def load_case_logs(con: duckdb.DuckDBPyConnection, logs: Path, regex: str) -> No
     columns = ",\n".join(
         f"CASE WHEN m THEN nullif(g['{c}'], '') END AS {c}" for c in COLUMNS)
     con.execute(
-        f"""CREATE OR REPLACE TABLE access_logs AS
+        f"""CREATE OR REPLACE TABLE streak_repair.brb_access_logs AS
             SELECT {columns}, dt FROM (
                 SELECT dt, regexp_full_match(line, $rx) AS m,
                        regexp_extract(line, $rx, $names) AS g
@@ -396,22 +433,25 @@ def aggregate_rust(records: list[dict]) -> dict:
     for r in records:
         t = epoch(r["time"])
         b = buckets.setdefault((str(r["learner_id"]), t - t % 900),
-                               {"first": t, "last": t, "hits": 0, "tz_order": []})
+                               {"first": t, "last": t, "hits": 0, "tz_order": [], "tz_hits": {}})
         b["first"], b["last"] = min(b["first"], t), max(b["last"], t)
         b["hits"] += 1
         if r["tz_param"] is not None:  # later records come later: keep the last position
             if r["tz_param"] in b["tz_order"]:
                 b["tz_order"].remove(r["tz_param"])
             b["tz_order"].append(r["tz_param"])
+            b["tz_hits"][r["tz_param"]] = b["tz_hits"].get(r["tz_param"], 0) + 1
     return {k: (v["first"], v["last"], v["hits"],
-                v["tz_order"][-1] if v["tz_order"] else None, v["tz_order"][::-1])
+                v["tz_order"][-1] if v["tz_order"] else None, v["tz_order"][::-1],
+                [v["tz_hits"][tz] for tz in v["tz_order"][::-1]])
             for k, v in buckets.items()}
 
 
 def aggregate_sql(rows: list[tuple]) -> dict:
     return {(learner, int(bucket)): (int(first), int(last), int(hits), latest,
-                                     json.loads(tz_params) if tz_params else [])
-            for learner, bucket, first, last, hits, latest, tz_params in rows}
+                                     json.loads(tz_params) if tz_params else [],
+                                     json.loads(tz_hits) if tz_hits else [])
+            for learner, bucket, first, last, hits, latest, tz_params, tz_hits in rows}
 
 
 def diff(rust_rows: dict, sql_rows: dict) -> list[str]:
@@ -423,51 +463,115 @@ def diff(rust_rows: dict, sql_rows: dict) -> list[str]:
     return problems
 
 
-def run_evidence(case: Path, regex: str) -> tuple[dict, dict, int]:
+def case_connection(case: Path, regex: str) -> duckdb.DuckDBPyConnection:
+    """The case's logs, calendars and learners as the [athena] table's tables."""
     con = duckdb.connect()
     con.execute(ATHENA_URL_DECODE)
+    athena_schema(con)
     load_case_logs(con, case / "logs", regex)
-    sql = athena_to_duckdb(substitute((SQL / "evidence.sql").read_text(),
-                                      database="main", table="access_logs"))
+    for table, name in [("streak_calendars", "calendars.csv"), ("learner_zones", "learners.csv")]:
+        if (case / name).is_file():
+            con.execute(f"CREATE TABLE streak_repair.{table} AS "
+                        "SELECT * FROM read_csv($p, all_varchar = true, header = true)",
+                        {"p": str(case / name)})
+    return con
+
+
+def evidence_rows(con: duckdb.DuckDBPyConnection, case: Path) -> tuple[str, list]:
+    """Runs evidence.sql as rendered by the tool; checks its parameters on the way."""
+    sql, params = rendered(case / "incident.toml", "evidence")
     incident = tomllib.loads((case / "incident.toml").read_text())
-    rows = con.execute(sql, incident_params(incident)).fetchall()
+    expected = incident_params(incident)
+    assert params == expected, f"the tool renders parameters {params}, SPEC gives {expected}"
+    return athena_to_duckdb(sql), params
+
+
+def run_evidence(case: Path, regex: str) -> tuple[dict, dict, int, duckdb.DuckDBPyConnection]:
+    con = case_connection(case, regex)
+    sql, params = evidence_rows(con, case)
+    rows = con.execute(sql, params).fetchall()
+    # The run's scratch table over the evidence results (sql/affected_table.sql).
+    con.execute('CREATE TABLE streak_repair."streak_repair_affected_{run_id}" AS '
+                "SELECT unnest($ids) AS learner_id", {"ids": [r[0] for r in rows] or ["none"]})
     ours = aggregate_sql(rows)
     theirs = aggregate_rust(rust("scan", "--incident", str(case / "incident.toml"),
                                  "--logs", str(case / "logs")))
-    return theirs, ours, len(rows)
+    return theirs, ours, len(rows), con
 
 
-def run_calendars(case: Path, learners: list[str]) -> list[str]:
-    con = duckdb.connect()
-    con.execute("CREATE TABLE calendars AS SELECT * FROM read_csv($p, all_varchar = true, header = true)",
-                {"p": str(case / "calendars.csv")})
-    sql = athena_to_duckdb(substitute((SQL / "calendars.sql").read_text(),
-                                      database="main", calendars_table="calendars"))
-    problems = []
-    got = []
-    # Batches as the tool sends them: each parameter value within 1024 characters.
-    batch: list[str] = []
-    for learner in learners + [None]:
-        if learner is None or len(",".join(batch + [learner])) > 1022:
-            if batch:
-                got += con.execute(sql, [",".join(batch)]).fetchall()
-            batch = []
-        if learner is not None:
-            batch.append(learner)
+def affected_ids(learner_ids) -> set[str]:
+    return {(x.lstrip("0") or "0") if re.fullmatch("[0-9]+", x or "") else x for x in learner_ids}
+
+
+def run_calendars(case: Path, con: duckdb.DuckDBPyConnection, learners: list[str]) -> list[str]:
+    sql, _ = rendered(case / "incident.toml", "calendars")
+    got = con.execute(athena_to_duckdb(sql)).fetchall()
     wanted = set(learners)
     expected = []
-    for row in con.execute("SELECT learner_id, date, kind FROM calendars").fetchall():
-        lid = (row[0].lstrip("0") or "0") if re.fullmatch("[0-9]+", row[0] or "") else row[0]
+    for row in con.execute("SELECT learner_id, date, kind FROM streak_repair.streak_calendars").fetchall():
+        [lid] = affected_ids([row[0]])
         if lid in wanted:
             expected.append((lid, row[1], row[2]))
     expected.sort(key=lambda r: (len(r[0]), r))
-    got_sorted = sorted(got, key=lambda r: (len(r[0]), r))
-    if got_sorted != expected:
-        problems.append(f"{len(got)} rows from SQL, {len(expected)} from the CSV")
+    problems = []
+    if got != expected:
+        problems.append(f"{len(got)} rows from SQL, {len(expected)} from the CSV (or not in order)")
         problems += [f"sql only: {r}" for r in sorted(set(got) - set(expected))[:10]]
         problems += [f"csv only: {r}" for r in sorted(set(expected) - set(got))[:10]]
     if not expected:
         problems.append("no calendar rows for the affected learners: the check would be vacuous")
+    return problems
+
+
+def run_learners(case: Path, con: duckdb.DuckDBPyConnection, learners: list[str]) -> list[str]:
+    sql, _ = rendered(case / "incident.toml", "learners")
+    got = con.execute(athena_to_duckdb(sql)).fetchall()
+    wanted = set(learners)
+    zones: dict[str, list] = {}
+    for lid, tz in con.execute("SELECT learner_id, tz FROM streak_repair.learner_zones").fetchall():
+        [lid] = affected_ids([lid])
+        if lid in wanted:
+            zones.setdefault(lid, []).append((tz or "").strip() or None)
+    expected = [(lid, min((z for z in tzs if z), default=None), len(tzs))
+                for lid, tzs in sorted(zones.items(), key=lambda kv: (len(kv[0]), kv[0]))]
+    problems = [] if got == expected else [f"sql {got[:5]}... != csv {expected[:5]}..."]
+    if not expected:
+        problems.append("no learner rows for the affected learners: the check would be vacuous")
+    return problems
+
+
+def write_results(case: Path, regex: str, out: Path) -> None:
+    """What Athena's UNLOADs write for the case, as Parquet files under out/<query>/:
+    the fixture of the tool's Athena test (tests/cli.rs), kept current by this check."""
+    con = case_connection(case, regex)
+    sql, params = evidence_rows(con, case)
+    con.execute(f"CREATE TABLE evidence AS {sql}", params)
+    con.execute('CREATE TABLE streak_repair."streak_repair_affected_{run_id}" AS '
+                "SELECT learner_id FROM evidence")
+    # Athena's types (evidence.sql's header): DuckDB widens sum() beyond BIGINT.
+    selects = {"evidence": "SELECT learner_id, CAST(bucket_start AS BIGINT) AS bucket_start, "
+                           "CAST(first_time AS BIGINT) AS first_time, CAST(last_time AS BIGINT) AS last_time, "
+                           "CAST(hits AS BIGINT) AS hits, latest_tz, tz_params, tz_hits FROM evidence"}
+    for query in ["calendars", "learners"]:
+        selects[query] = athena_to_duckdb(rendered(case / "incident.toml", query)[0])
+    for query, select in selects.items():
+        (out / query).mkdir(parents=True, exist_ok=True)
+        con.execute(f"COPY ({select}) TO '{out / query / 'part-0.parquet'}' (FORMAT parquet)")
+
+
+def same_results(case: Path, regex: str) -> list[str]:
+    """The committed Athena fixture equals what the SQL writes now."""
+    problems = []
+    with tempfile.TemporaryDirectory() as tmp:
+        write_results(case, regex, Path(tmp))
+        con = duckdb.connect()
+        for query in ["evidence", "calendars", "learners"]:
+            read = "SELECT * FROM read_parquet($p)"
+            fresh = con.execute(read, {"p": str(Path(tmp) / query / "part-0.parquet")}).fetchall()
+            kept = con.execute(read, {"p": str(case / "athena" / query / "part-0.parquet")}).fetchall()
+            if fresh != kept:
+                problems.append(f"{case.name}/athena/{query}: the SQL now returns {len(fresh)} rows, "
+                                f"the fixture has {len(kept)}: run `make testdata`")
     return problems
 
 
@@ -551,6 +655,10 @@ def edge_case(root: Path) -> Path:
 # ----------------------------------------------------------------------------- main
 
 def main() -> int:
+    if len(sys.argv) == 3 and sys.argv[1] == "--write-results":
+        case = Path(sys.argv[2])
+        write_results(case, ddl_regex()[0], case / "athena")
+        return 0
     started = time.monotonic()
     checks = Checks()
     if not BIN.is_file():
@@ -631,14 +739,14 @@ def main() -> int:
         checks.run(f"regex splits every line of {case.relative_to(ROOT)}/logs as the Rust parser does",
                    every_line)
 
-    # (b) the evidence query against the Rust scanner, then the calendars query
+    # (b) the evidence query against the Rust scanner, then the calendars and learners queries
     with tempfile.TemporaryDirectory() as tmp:
         for case in CASES + [edge_case(Path(tmp))]:
             name = case.relative_to(ROOT) if case.is_relative_to(ROOT) else "edge case (built here)"
             result = {}
 
             def evidence(case=case, result=result):
-                theirs, ours, n = run_evidence(case, regex)
+                theirs, ours, n, result["con"] = run_evidence(case, regex)
                 result["learners"] = sorted({k[0] for k in theirs}, key=lambda s: (len(s), s))
                 print(f"     {n} learner-buckets from SQL, {len(theirs)} from the Rust scanner, "
                       f"{len(result['learners'])} learners")
@@ -647,10 +755,19 @@ def main() -> int:
                     problems.append("the Rust scanner found no evidence: the check would be vacuous")
                 return problems
 
-            checks.run(f"evidence.sql equals the Rust scanner on {name}", evidence)
+            checks.run(f"evidence.sql (as `streak-repair sql` renders it) equals the Rust scanner on {name}",
+                       evidence)
             if (case / "calendars.csv").is_file() and result.get("learners"):
                 checks.run(f"calendars.sql returns the affected learners' rows of {name}",
-                           lambda case=case, result=result: run_calendars(case, result["learners"]))
+                           lambda case=case, result=result: run_calendars(case, result["con"],
+                                                                          result["learners"]))
+            if (case / "learners.csv").is_file() and result.get("learners"):
+                checks.run(f"learners.sql returns the affected learners' zones of {name}",
+                           lambda case=case, result=result: run_learners(case, result["con"],
+                                                                         result["learners"]))
+            if (case / "athena").is_dir():
+                checks.run(f"{name}/athena (the Athena test's fixture) is what the SQL writes",
+                           lambda case=case: same_results(case, regex))
 
     print(f"sql_check took {time.monotonic() - started:.1f}s")
     print(f"{checks.passed} passed, {checks.failed} failed")

@@ -6,6 +6,7 @@ pub mod plan;
 pub mod replay;
 pub mod report;
 pub mod scan;
+pub mod sql;
 pub mod verify;
 
 use crate::gather::Rejection;

@@ -8,7 +8,7 @@ use std::time::Instant;
 use jiff::Timestamp;
 
 use crate::calendar;
-use crate::evidence::{self, Matcher};
+use crate::evidence::{self, Bucket, Evidence, Matcher};
 use crate::gather::{self, Gathered};
 use crate::incident::{self, Incident};
 use crate::localday::{Tzdb, TzdbChoice};
@@ -16,7 +16,8 @@ use crate::output::run::{Counts, IncidentInfo, Inputs, RunInfo, Tool, TzdbInfo};
 use crate::output::{self, ExtraFormat, Staging};
 use crate::plan::{self, Context, LearnerPlan, Verdict};
 use crate::progress::Bar;
-use crate::source;
+use crate::source::athena::Session;
+use crate::source::{self, InputDigest};
 
 /// Plan streak repairs for an incident.
 ///
@@ -34,19 +35,25 @@ use crate::source;
 /// the size of the logs.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Args {
-    /// The incident file (TOML): id, windows, evidence rules.
+    /// The incident file (TOML): id, windows, evidence rules, [athena] settings.
     #[arg(long)]
     pub incident: PathBuf,
+    /// Where the evidence is scanned: `logs` reads --logs here; `athena` runs
+    /// sql/evidence.sql in Athena (the incident's [athena] table) and reads its result.
+    #[arg(long, value_enum, default_value = "logs")]
+    pub source: Source,
     /// Log files, directories (recursive) or s3://bucket/prefix; plain or gzip,
     /// detected by content.
-    #[arg(long, required = true, num_args = 1..)]
+    #[arg(long, num_args = 1.., required_if_eq("source", "logs"))]
     pub logs: Vec<String>,
-    /// Learner zones: .csv, .jsonl or .parquet with learner_id, tz.
+    /// Learner zones: .csv, .jsonl or .parquet with learner_id, tz (or s3://).
+    /// With --source athena and athena.learners_table, read from Athena instead.
     #[arg(long)]
-    pub learners: String,
-    /// Learner calendars: .csv, .jsonl or .parquet with learner_id, date, kind.
+    pub learners: Option<String>,
+    /// Learner calendars: .csv, .jsonl or .parquet with learner_id, date, kind (or
+    /// s3://). With --source athena and athena.calendars_table, read from Athena instead.
     #[arg(long)]
-    pub calendars: String,
+    pub calendars: Option<String>,
     /// The run's "now", RFC 3339 (default: the incident's as_of, else now).
     #[arg(long, value_parser = parse_as_of)]
     pub as_of: Option<Timestamp>,
@@ -80,6 +87,53 @@ pub fn run(args: Args) -> anyhow::Result<super::Finding> {
     Ok(super::Finding::Clean)
 }
 
+/// Where `plan` scans for evidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Source {
+    Logs,
+    Athena,
+}
+
+/// The evidence as one source delivered it.
+#[allow(clippy::large_enum_variant)] // one per run
+enum Collected {
+    Logs {
+        inputs: source::Inputs,
+        gathered: Gathered,
+        duplicates: u64,
+    },
+    Athena {
+        session: Box<Session>,
+        buckets: Vec<Bucket>,
+    },
+}
+
+impl Collected {
+    fn learner_ids(&self) -> HashSet<u64> {
+        match self {
+            Collected::Logs { gathered, .. } => gathered.evidence.iter().map(|e| e.learner_id).collect(),
+            Collected::Athena { buckets, .. } => buckets.iter().map(|b| b.learner_id).collect(),
+        }
+    }
+
+    /// (bucket start, records) of every sighting, for the quarter-hour chart.
+    fn per_quarter_hour(&self) -> BTreeMap<String, u64> {
+        let spans: Vec<(i64, u64)> = match self {
+            Collected::Logs { gathered, .. } => gathered.evidence.iter().map(|e| (e.time, 1)).collect(),
+            Collected::Athena { buckets, .. } => buckets.iter().map(|b| (b.start, b.hits)).collect(),
+        };
+        quarter_hours(&spans)
+    }
+}
+
+/// A learners or calendars table: its files and its identity for run.json. `_keep`
+/// holds a download or result folder until the run ends.
+struct TableInput {
+    paths: Vec<PathBuf>,
+    digest: InputDigest,
+    _keep: Box<dyn std::any::Any>,
+}
+
 /// Runs the job and commits its outputs; returns what run.json says.
 pub fn execute(args: &Args) -> anyhow::Result<RunInfo> {
     let started = Instant::now();
@@ -92,31 +146,44 @@ pub fn execute(args: &Args) -> anyhow::Result<RunInfo> {
         (None, None) => (Timestamp::now(), "now"),
     };
     let s3 = args.s3.options(&incident.windows);
-    let inputs = source::expand(&args.logs, &s3)?;
-    let learners_file = source::table(&args.learners, &s3)?;
-    let calendars_file = source::table(&args.calendars, &s3)?;
-    calendar::check_readable(&learners_file.path)?;
-    calendar::check_readable(&calendars_file.path)?;
+    let athena = athena_spec(args, &incident)?;
+    let from_athena = |table: fn(&incident::AthenaSpec) -> bool| athena.is_some_and(table);
+    let learners_arg = table_arg(
+        &args.learners,
+        from_athena(|a| a.learners_table.is_some()),
+        "learners",
+    )?;
+    let calendars_arg = table_arg(
+        &args.calendars,
+        from_athena(|a| a.calendars_table.is_some()),
+        "calendars",
+    )?;
+    let mut learners_file = learners_arg.map(|a| file_table(&a, &s3)).transpose()?;
+    let mut calendars_file = calendars_arg.map(|a| file_table(&a, &s3)).transpose()?;
     let mut staging = Staging::new(&args.out)?;
     let mut clock = Stages::new();
-    let bar = Bar::new(args.quiet);
-    let mut gathered = gather::gather(&inputs.list, &Matcher::new(&incident), &bar)?;
-    bar.finish();
-    let duplicates = evidence::dedupe(&mut gathered.evidence);
+    let mut collected = collect(args, &incident, &s3, athena)?;
     clock.lap("scan");
-    if !args.quiet {
-        super::warn_rejections(
-            &inputs.list,
-            &gathered.rejections,
-            gathered.counts.rejected.values().sum(),
-        );
-    }
 
-    let wanted: HashSet<u64> = gathered.evidence.iter().map(|e| e.learner_id).collect();
+    let wanted = collected.learner_ids();
     let keep = |id: u64| wanted.contains(&id);
     let reading = Bar::stage("reading learners and calendars", args.quiet);
-    let learners = calendar::read_learners(&learners_file.path, &keep)?;
-    let calendars = calendar::read_calendars(&calendars_file.path, &keep)?;
+    if let Collected::Athena { session, .. } = &mut collected {
+        let tables = session.tables()?;
+        let keep_tables: std::rc::Rc<dyn std::any::Any> = std::rc::Rc::new(tables.dir);
+        let wrap = |(paths, digest)| TableInput {
+            paths,
+            digest,
+            _keep: Box::new(keep_tables.clone()),
+        };
+        learners_file = learners_file.or(tables.learners.map(wrap));
+        calendars_file = calendars_file.or(tables.calendars.map(wrap));
+    }
+    let (Some(learners_file), Some(calendars_file)) = (learners_file, calendars_file) else {
+        unreachable!("table_arg asked for every table Athena does not read");
+    };
+    let learners = calendar::read_learners(&learners_file.paths, &keep)?;
+    let calendars = calendar::read_calendars(&calendars_file.paths, &keep)?;
     reading.finish();
     clock.lap("learners_and_calendars");
     let ctx = Context {
@@ -126,7 +193,10 @@ pub fn execute(args: &Args) -> anyhow::Result<RunInfo> {
         default_tz: default_tz.as_deref(),
         as_of: as_of.as_second(),
     };
-    let (plans, set_aside) = plan::plan(&gathered.evidence, &ctx);
+    let (plans, set_aside) = match &collected {
+        Collected::Logs { gathered, .. } => plan::plan::<Evidence>(&gathered.evidence, &ctx),
+        Collected::Athena { buckets, .. } => plan::plan::<Bucket>(buckets, &ctx),
+    };
     clock.lap("rules");
 
     let manifest = output::manifest_rows(&plans, &incident.id);
@@ -134,7 +204,12 @@ pub fn execute(args: &Args) -> anyhow::Result<RunInfo> {
     let jsonl = output::jsonl();
     let manifest_sha256 = staging.add(jsonl.file_name(), |w| jsonl.write(&manifest, w))?;
     let decisions_sha256 = staging.add("decisions.jsonl", |w| output::write_jsonl(&decisions, w))?;
-    let near_misses = output::near_miss_rows(&gathered.near_misses, &inputs.list);
+    let near_misses = match &collected {
+        Collected::Logs { gathered, inputs, .. } => {
+            output::near_miss_rows(&gathered.near_misses, &inputs.list)
+        }
+        Collected::Athena { .. } => Vec::new(),
+    };
     staging.add("near_misses.jsonl", |w| output::write_jsonl(&near_misses, w))?;
     for extra in ExtraFormat::ALL {
         let format = extra.format();
@@ -145,12 +220,17 @@ pub fn execute(args: &Args) -> anyhow::Result<RunInfo> {
         }
     }
 
-    let mut counts = counts(&gathered, duplicates, &plans);
+    let mut counts = counts(&collected, &plans);
     counts.set_aside = set_aside;
     counts.learners_file_rows = learners.rows;
     counts.learners_file_repeated_rows = learners.repeated_rows;
     counts.calendar_rows = calendars.rows;
     counts.decisions = decisions.len() as u64;
+    let evidence_per_quarter_hour = collected.per_quarter_hour();
+    let (logs, s3_listing, athena_run) = match collected {
+        Collected::Logs { gathered, inputs, .. } => (gathered.digests, inputs.s3, None),
+        Collected::Athena { session, .. } => (Vec::new(), None, Some(session.run)),
+    };
     let info = RunInfo {
         tool: Tool {
             name: env!("CARGO_PKG_NAME").into(),
@@ -179,13 +259,14 @@ pub fn execute(args: &Args) -> anyhow::Result<RunInfo> {
             version: tzdb.version().map(str::to_string),
         },
         inputs: Inputs {
-            logs: gathered.digests,
-            learners: learners_file.digest()?,
-            calendars: calendars_file.digest()?,
-            s3: inputs.s3.clone(),
+            logs,
+            learners: learners_file.digest,
+            calendars: calendars_file.digest,
+            s3: s3_listing,
+            athena: athena_run,
         },
         counts,
-        evidence_per_quarter_hour: quarter_hours(&gathered.evidence),
+        evidence_per_quarter_hour,
         manifest_sha256,
         decisions_sha256,
         threads: rayon::current_num_threads(),
@@ -198,6 +279,75 @@ pub fn execute(args: &Args) -> anyhow::Result<RunInfo> {
     })?;
     staging.commit()?;
     Ok(info)
+}
+
+/// The `[athena]` table when the source is Athena; `--logs` is then a usage error.
+fn athena_spec<'a>(args: &Args, incident: &'a Incident) -> anyhow::Result<Option<&'a incident::AthenaSpec>> {
+    match args.source {
+        Source::Logs => Ok(None),
+        Source::Athena if !args.logs.is_empty() => {
+            anyhow::bail!("--logs and --source athena do not go together: Athena reads the logs")
+        }
+        Source::Athena => incident.athena.as_ref().map(Some).ok_or_else(|| {
+            anyhow::anyhow!(
+                "{}: --source athena needs an [athena] table (see README, Running against AWS)",
+                args.incident.display()
+            )
+        }),
+    }
+}
+
+/// The path given for a table, unless Athena reads it; one of the two is needed.
+fn table_arg(given: &Option<String>, from_athena: bool, name: &str) -> anyhow::Result<Option<String>> {
+    match (given, from_athena) {
+        (Some(path), _) => Ok(Some(path.clone())),
+        (None, true) => Ok(None),
+        (None, false) => {
+            anyhow::bail!("--{name} is needed (or, with --source athena, athena.{name}_table)")
+        }
+    }
+}
+
+/// A table file (local or S3), checked readable before any scanning starts.
+fn file_table(arg: &str, s3: &source::s3::Options) -> anyhow::Result<TableInput> {
+    let table = source::table(arg, s3)?;
+    calendar::check_readable(&table.path)?;
+    Ok(TableInput {
+        paths: vec![table.path.clone()],
+        digest: table.digest()?,
+        _keep: Box::new(table),
+    })
+}
+
+/// Scans the logs here, or has Athena scan them.
+fn collect(
+    args: &Args,
+    incident: &Incident,
+    s3: &source::s3::Options,
+    athena: Option<&incident::AthenaSpec>,
+) -> anyhow::Result<Collected> {
+    if let Some(spec) = athena {
+        let mut session = Box::new(Session::open(incident, spec, s3)?);
+        let buckets = session.evidence(incident, s3.delivery_lag_seconds)?;
+        return Ok(Collected::Athena { session, buckets });
+    }
+    let inputs = source::expand(&args.logs, s3)?;
+    let bar = Bar::new(args.quiet);
+    let mut gathered = gather::gather(&inputs.list, &Matcher::new(incident), &bar)?;
+    bar.finish();
+    let duplicates = evidence::dedupe(&mut gathered.evidence);
+    if !args.quiet {
+        super::warn_rejections(
+            &inputs.list,
+            &gathered.rejections,
+            gathered.counts.rejected.values().sum(),
+        );
+    }
+    Ok(Collected::Logs {
+        inputs,
+        gathered,
+        duplicates,
+    })
 }
 
 /// An invalid default_tz is a usage error, named with its file and key.
@@ -213,10 +363,10 @@ fn checked_default_tz(incident: &Incident, tzdb: &Tzdb, path: &Path) -> anyhow::
 }
 
 /// Distinct evidence records per 15-minute UTC bucket, for the report's chart.
-fn quarter_hours(evidence: &[crate::evidence::Evidence]) -> BTreeMap<String, u64> {
+fn quarter_hours(spans: &[(i64, u64)]) -> BTreeMap<String, u64> {
     let mut buckets = BTreeMap::new();
-    for e in evidence {
-        *buckets.entry(e.time.div_euclid(900) * 900).or_insert(0) += 1;
+    for &(t, n) in spans {
+        *buckets.entry(t.div_euclid(900) * 900).or_insert(0) += n;
     }
     buckets
         .into_iter()
@@ -253,20 +403,30 @@ impl Stages {
     }
 }
 
-fn counts(g: &Gathered, duplicates: u64, plans: &[LearnerPlan]) -> Counts {
+fn counts(collected: &Collected, plans: &[LearnerPlan]) -> Counts {
     let mut c = Counts {
-        lines_read: g.counts.lines,
-        evidence_records: g.counts.evidence - duplicates,
-        duplicate_records: duplicates,
-        not_evidence: g.counts.not_evidence.values().sum(),
         learners: plans.len() as u64,
         ..Counts::default()
     };
-    for (why, n) in &g.counts.not_evidence {
-        c.not_evidence_by_reason.insert(why.reason().into(), *n);
-    }
-    for (why, n) in &g.counts.rejected {
-        c.rejected.insert(why.reason().into(), *n);
+    match collected {
+        Collected::Logs {
+            gathered: g,
+            duplicates,
+            ..
+        } => {
+            c.lines_read = Some(g.counts.lines);
+            c.evidence_records = g.counts.evidence - duplicates;
+            c.duplicate_records = Some(*duplicates);
+            c.not_evidence = Some(g.counts.not_evidence.values().sum());
+            for (why, n) in &g.counts.not_evidence {
+                c.not_evidence_by_reason.insert(why.reason().into(), *n);
+            }
+            for (why, n) in &g.counts.rejected {
+                c.rejected.insert(why.reason().into(), *n);
+            }
+        }
+        // Athena reads the lines; only the distinct evidence records come back.
+        Collected::Athena { buckets, .. } => c.evidence_records = buckets.iter().map(|b| b.hits).sum(),
     }
     for plan in plans {
         match &plan.verdict {
@@ -308,15 +468,25 @@ fn summary(info: &RunInfo, out: &Path) {
         info.tzdb.source,
         info.tzdb.version.as_deref().unwrap_or("unknown version")
     );
-    eprintln!(
-        "  lines     {} read: {} evidence, {} duplicate, {} not evidence, {} rejected ({})",
-        c.lines_read,
-        c.evidence_records,
-        c.duplicate_records,
-        c.not_evidence,
-        rejected,
-        list(&c.rejected)
-    );
+    match (&info.inputs.athena, c.lines_read) {
+        (Some(athena), _) => eprintln!(
+            "  athena    {} queries, {} bytes scanned (${:.4}): {} evidence records in {} learner-buckets",
+            athena.queries.len(),
+            athena.data_scanned_bytes,
+            athena.cost_usd,
+            c.evidence_records,
+            athena.evidence_buckets
+        ),
+        (None, lines) => eprintln!(
+            "  lines     {} read: {} evidence, {} duplicate, {} not evidence, {} rejected ({})",
+            lines.unwrap_or(0),
+            c.evidence_records,
+            c.duplicate_records.unwrap_or(0),
+            c.not_evidence.unwrap_or(0),
+            rejected,
+            list(&c.rejected)
+        ),
+    }
     eprintln!(
         "  learners  {} with evidence, {} skipped ({})",
         c.learners,

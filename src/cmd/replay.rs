@@ -56,10 +56,11 @@ pub fn run(args: Args) -> anyhow::Result<super::Finding> {
     }
     let out = tempfile::tempdir().context("cannot create a temporary directory")?;
     let plan = super::plan::Args {
+        source: super::plan::Source::Logs,
         incident,
         logs: vec![case.join("logs").display().to_string()],
-        learners: table(case, "learners")?.display().to_string(),
-        calendars: table(case, "calendars")?.display().to_string(),
+        learners: Some(table(case, "learners")?.display().to_string()),
+        calendars: Some(table(case, "calendars")?.display().to_string()),
         as_of: None,
         out: out.path().to_path_buf(),
         format: Vec::new(),

@@ -75,7 +75,7 @@ impl State {
 pub fn run(args: Args) -> anyhow::Result<super::Finding> {
     let run = RunDir::load(&args.dir)?;
     let learners: HashSet<u64> = run.manifest.iter().map(|m| m.learner_id).collect();
-    let calendars = calendar::read_calendars(&args.calendars, &|id| learners.contains(&id))?;
+    let calendars = calendar::read_calendars(&[&args.calendars], &|id| learners.contains(&id))?;
     let mut counts: BTreeMap<State, u64> = BTreeMap::new();
     let mut open = Vec::new();
     for (n, action) in run.manifest.iter().enumerate() {

@@ -56,15 +56,20 @@ pub struct Inputs {
     pub calendars: InputDigest,
     /// What listing S3 found, kept and pruned; null when every input was local.
     pub s3: Option<crate::source::s3::Listing>,
+    /// The Athena queries, what they scanned and cost; null unless `--source athena`.
+    #[serde(default)]
+    pub athena: Option<crate::source::athena::AthenaRun>,
 }
 
 /// Every input line is exactly one of evidence, duplicate, not evidence or rejected.
+/// With `--source athena` the lines are read by Athena and only the distinct evidence
+/// records come back: the line counts are null.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
-    pub lines_read: u64,
+    pub lines_read: Option<u64>,
     pub evidence_records: u64,
-    pub duplicate_records: u64,
-    pub not_evidence: u64,
+    pub duplicate_records: Option<u64>,
+    pub not_evidence: Option<u64>,
     pub not_evidence_by_reason: BTreeMap<String, u64>,
     pub rejected: BTreeMap<String, u64>,
     pub learners: u64,

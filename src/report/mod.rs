@@ -72,12 +72,14 @@ pub struct Summary {
     pub streak_days_restored: u64,
     pub learners_skipped: BTreeMap<String, u64>,
     pub outcomes: BTreeMap<String, u64>,
-    pub lines_read: u64,
+    /// Null when Athena read the lines (then `athena` says what it did).
+    pub lines_read: Option<u64>,
     pub evidence_records: u64,
-    pub duplicate_records: u64,
+    pub duplicate_records: Option<u64>,
     pub not_evidence: BTreeMap<String, u64>,
     pub rejected: BTreeMap<String, u64>,
     pub set_aside: SetAside,
+    pub athena: Option<crate::source::athena::AthenaRun>,
     pub inputs: Vec<InputLine>,
     pub manifest_sha256: String,
 
@@ -148,6 +150,7 @@ impl Summary {
             not_evidence: c.not_evidence_by_reason.clone(),
             rejected: c.rejected.clone(),
             set_aside: c.set_aside,
+            athena: run.inputs.athena.clone(),
             inputs: inputs(run),
             manifest_sha256: run.manifest_sha256.clone(),
             evidence_per_quarter_hour: quarter_hours(run),
@@ -225,6 +228,52 @@ pub struct HeadlineGroup {
 }
 
 impl Summary {
+    /// Where the evidence came from: every log line accounted for, or (with Athena,
+    /// which returns only the evidence) the records and quarter-hour buckets.
+    fn evidence_group(&self) -> HeadlineGroup {
+        let evidence = row(
+            "evidence-records",
+            "Evidence records",
+            self.evidence_records,
+            vec![],
+        );
+        match (&self.athena, self.lines_read) {
+            (Some(athena), _) => HeadlineGroup {
+                title: "Evidence from Athena",
+                rows: vec![
+                    evidence,
+                    row(
+                        "evidence-buckets",
+                        "Learner quarter-hours",
+                        athena.evidence_buckets,
+                        vec![],
+                    ),
+                    concern(row(
+                        "buckets-across-local-days",
+                        "Quarter-hours across two local dates",
+                        self.set_aside.buckets_across_local_days,
+                        vec![],
+                    )),
+                ],
+            },
+            (None, lines_read) => HeadlineGroup {
+                title: "Log lines",
+                rows: vec![
+                    row("lines-read", "Lines read", lines_read.unwrap_or(0), vec![]),
+                    evidence,
+                    row(
+                        "duplicate-records",
+                        "Duplicate records",
+                        self.duplicate_records.unwrap_or(0),
+                        vec![],
+                    ),
+                    total("not-evidence", "Not evidence", pairs(&self.not_evidence)),
+                    concern(total("lines-rejected", "Lines rejected", pairs(&self.rejected))),
+                ],
+            },
+        }
+    }
+
     /// The headline numbers, in the order every format prints them.
     pub fn headline(&self) -> Vec<HeadlineGroup> {
         let sa = &self.set_aside;
@@ -263,26 +312,7 @@ impl Summary {
                     ),
                 ],
             },
-            HeadlineGroup {
-                title: "Log lines",
-                rows: vec![
-                    row("lines-read", "Lines read", self.lines_read, vec![]),
-                    row(
-                        "evidence-records",
-                        "Evidence records",
-                        self.evidence_records,
-                        vec![],
-                    ),
-                    row(
-                        "duplicate-records",
-                        "Duplicate records",
-                        self.duplicate_records,
-                        vec![],
-                    ),
-                    total("not-evidence", "Not evidence", pairs(&self.not_evidence)),
-                    concern(total("lines-rejected", "Lines rejected", pairs(&self.rejected))),
-                ],
-            },
+            self.evidence_group(),
             HeadlineGroup {
                 title: "Set aside",
                 rows: vec![
@@ -319,7 +349,36 @@ impl Summary {
             ("Tz database", vec![self.tzdb.clone()]),
             ("Manifest SHA-256", vec![self.manifest_sha256.clone()]),
             ("Tool version", vec![self.tool_version.clone()]),
+            ("Athena queries", self.athena_queries()),
         ]
+    }
+
+    /// One line per Athena query: id, data scanned and cost; empty for other sources.
+    fn athena_queries(&self) -> Vec<String> {
+        let Some(athena) = &self.athena else {
+            return Vec::new();
+        };
+        let mut lines: Vec<String> = athena
+            .queries
+            .iter()
+            .map(|q| {
+                format!(
+                    "{} {}: {} bytes scanned, ${:.4}",
+                    q.name,
+                    q.id,
+                    thousands(q.data_scanned_bytes),
+                    q.cost_usd
+                )
+            })
+            .collect();
+        lines.push(format!(
+            "total {} bytes scanned, ${:.4} at ${}/TB ({})",
+            thousands(athena.data_scanned_bytes),
+            athena.cost_usd,
+            athena.price_per_tb,
+            athena.workgroup
+        ));
+        lines
     }
 
     /// The learners of [`Summary::restored_distribution`] in [`RESTORED_BINS`], labelled
@@ -674,16 +733,18 @@ pub(crate) mod tests {
                 ("freeze_day", 1_071),
                 ("practiced", 229),
             ]),
-            lines_read: 17_080,
+            lines_read: Some(17_080),
             evidence_records: 9_009,
-            duplicate_records: 83,
+            duplicate_records: Some(83),
             not_evidence: named(&[("other_key", 3_847), ("other_status", 3_198)]),
             rejected: named(&[("too_few_fields", 11), ("unterminated_quote", 3)]),
             set_aside: SetAside {
                 invalid_zone_in_learners_file: 10,
                 invalid_zone_in_tz_param: 74,
                 calendar_days_not_in_zone: 0,
+                buckets_across_local_days: 0,
             },
+            athena: None,
             inputs: vec![
                 InputLine {
                     role: "logs",
@@ -974,6 +1035,7 @@ pub(crate) mod tests {
                 learners: digest("learners.csv"),
                 calendars: digest("calendars.csv"),
                 s3: None,
+                athena: None,
             },
             counts: Default::default(),
             evidence_per_quarter_hour: [("2026-11-20T13:15:00Z".to_string(), 4)].into(),

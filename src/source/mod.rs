@@ -6,6 +6,7 @@
 //! name) and, when finished, the size and SHA-256 of the bytes as stored. It knows
 //! nothing of what the bytes mean.
 
+pub mod athena;
 pub mod local;
 pub mod s3;
 

@@ -18,7 +18,7 @@ use super::SourceError;
 use crate::incident::Window;
 
 /// How S3 is reached and how far listing may prune.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Options {
     /// An S3-compatible endpoint; `AWS_ENDPOINT_URL` is read by the SDK when unset.
     pub endpoint_url: Option<String>,
@@ -33,7 +33,7 @@ pub struct Options {
 }
 
 /// Records are stamped by S3's clock and the key by the delivery's: allow a little skew.
-const SKEW_SECONDS: i64 = 15 * 60;
+pub const SKEW_SECONDS: i64 = 15 * 60;
 
 /// `s3://bucket/prefix`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,6 +83,7 @@ pub struct Listing {
 /// The S3 client and the runtime its transfers run on.
 pub struct Fetcher {
     runtime: tokio::runtime::Runtime,
+    config: aws_config::SdkConfig,
     client: Client,
     concurrency: usize,
 }
@@ -108,9 +109,35 @@ impl Fetcher {
             .build();
         Ok(Fetcher {
             runtime,
+            config: shared,
             client: Client::from_conf(config),
             concurrency: opts.concurrency.max(1),
         })
+    }
+
+    /// The runtime and AWS settings, for other AWS clients (Athena) to share.
+    pub fn runtime(&self) -> &tokio::runtime::Runtime {
+        &self.runtime
+    }
+
+    pub fn sdk_config(&self) -> &aws_config::SdkConfig {
+        &self.config
+    }
+
+    /// Every object whole, fetched concurrently: for small objects that are read at
+    /// random (Parquet) rather than streamed.
+    pub fn fetch_whole(&self, objects: &[ObjectRef]) -> Result<Vec<Bytes>, SourceError> {
+        let fetched = self.fetch_all(objects)?;
+        let mut out = Vec::with_capacity(objects.len());
+        for object in &fetched {
+            let mut bytes = Vec::new();
+            object
+                .stream()?
+                .read_to_end(&mut bytes)
+                .map_err(|e| SourceError::new(object.url(), "cannot read", e))?;
+            out.push(Bytes::from(bytes));
+        }
+        Ok(out)
     }
 
     /// Lists every URL (all pages), keeping the objects that can hold records from the

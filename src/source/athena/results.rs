@@ -1,0 +1,189 @@
+//! The evidence query's Parquet result (sql/evidence.sql's columns) read back into
+//! per-learner, per-quarter-hour buckets. Every row is checked: a row that breaks the
+//! query's contract is an error naming the object and row, never skipped.
+
+use arrow_array::RecordBatch;
+use bytes::Bytes;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+use crate::evidence::Bucket;
+
+const COLUMNS: [&str; 7] = [
+    "learner_id",
+    "bucket_start",
+    "first_time",
+    "last_time",
+    "hits",
+    "tz_params",
+    "tz_hits",
+];
+
+/// The buckets of one result object; `place` names it in errors.
+pub fn buckets(place: &str, bytes: Bytes) -> Result<Vec<Bucket>, String> {
+    let bad = |row: usize, m: String| format!("{place}: row {row}: {m}");
+    let builder = ParquetRecordBatchReaderBuilder::try_new(bytes)
+        .map_err(|e| format!("{place}: not a readable Parquet file: {e}"))?;
+    let reader = builder
+        .build()
+        .map_err(|e| format!("{place}: not a readable Parquet file: {e}"))?;
+    let mut out = Vec::new();
+    for batch in reader {
+        let batch = batch.map_err(|e| format!("{place}: not a readable Parquet file: {e}"))?;
+        let columns = cells(&batch).map_err(|m| format!("{place}: {m}"))?;
+        for i in 0..batch.num_rows() {
+            let row: Vec<Option<String>> = columns.iter().map(|c| c(i)).collect();
+            out.push(bucket(&row).map_err(|m| bad(out.len() + 1, m))?);
+        }
+    }
+    Ok(out)
+}
+
+fn cells(batch: &RecordBatch) -> Result<Vec<crate::cells::Cell<'_>>, String> {
+    COLUMNS
+        .iter()
+        .map(|c| crate::cells::text_column(batch, c))
+        .collect()
+}
+
+fn bucket(row: &[Option<String>]) -> Result<Bucket, String> {
+    let text = |i: usize| row[i].as_deref().ok_or_else(|| format!("{} is null", COLUMNS[i]));
+    let int = |i: usize| {
+        text(i)?
+            .parse::<i64>()
+            .map_err(|_| format!("{} {:?} is not an integer", COLUMNS[i], row[i]))
+    };
+    let id = text(0)?;
+    let learner_id = crate::query::learner_id(id.as_bytes())
+        .ok_or_else(|| format!("learner_id {id:?} is not an unsigned 64-bit integer"))?;
+    let (start, first, last, hits) = (int(1)?, int(2)?, int(3)?, int(4)?);
+    let inside = |t: i64| start <= t && t < start + 900;
+    if start.rem_euclid(900) != 0 || !inside(first) || !inside(last) || first > last || hits < 1 {
+        return Err(format!(
+            "bucket_start {start}, first_time {first}, last_time {last}, hits {hits} \
+             are not one quarter hour's evidence"
+        ));
+    }
+    let names: Vec<String> = json_list(row[5].as_deref(), COLUMNS[5])?;
+    let counts: Vec<u64> = json_list(row[6].as_deref(), COLUMNS[6])?;
+    if names.len() != counts.len() || counts.iter().sum::<u64>() > hits as u64 {
+        return Err(format!(
+            "tz_params {names:?} and tz_hits {counts:?} do not pair up"
+        ));
+    }
+    Ok(Bucket {
+        learner_id,
+        start,
+        first,
+        last,
+        hits: hits as u64,
+        tz_params: names.into_iter().map(Box::from).zip(counts).collect(),
+    })
+}
+
+/// A JSON array column; NULL (no tz parameter in the bucket) is an empty list.
+fn json_list<T: serde::de::DeserializeOwned>(cell: Option<&str>, name: &str) -> Result<Vec<T>, String> {
+    cell.map_or(Ok(Vec::new()), |text| {
+        serde_json::from_str(text).map_err(|e| format!("{name} {text:?} is not the expected JSON array: {e}"))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    use arrow_array::{ArrayRef, Int64Array, StringArray};
+
+    /// learner_id, bucket_start, first_time, last_time, hits, tz_params, tz_hits.
+    type Row<'a> = (&'a str, i64, i64, i64, i64, Option<&'a str>, Option<&'a str>);
+
+    fn parquet(rows: &[Row<'_>]) -> Bytes {
+        let text = |f: &dyn Fn(&Row<'_>) -> Option<String>| {
+            Arc::new(StringArray::from(rows.iter().map(f).collect::<Vec<_>>())) as ArrayRef
+        };
+        let int = |f: &dyn Fn(&Row<'_>) -> i64| {
+            Arc::new(Int64Array::from(rows.iter().map(f).collect::<Vec<_>>())) as ArrayRef
+        };
+        let batch = RecordBatch::try_from_iter([
+            ("learner_id", text(&|r| Some(r.0.to_string()))),
+            ("bucket_start", int(&|r| r.1)),
+            ("first_time", int(&|r| r.2)),
+            ("last_time", int(&|r| r.3)),
+            ("hits", int(&|r| r.4)),
+            (
+                "latest_tz",
+                text(&|r| {
+                    r.5.and_then(|j| serde_json::from_str::<Vec<String>>(j).ok()?.first().cloned())
+                }),
+            ),
+            ("tz_params", text(&|r| r.5.map(str::to_string))),
+            ("tz_hits", text(&|r| r.6.map(str::to_string))),
+        ])
+        .unwrap();
+        let mut out = Vec::new();
+        let mut w = parquet::arrow::ArrowWriter::try_new(&mut out, batch.schema(), None).unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+        Bytes::from(out)
+    }
+
+    #[test]
+    fn rows_become_buckets_with_their_zones_newest_first() {
+        let b = buckets(
+            "s3://r/e/0.parquet",
+            parquet(&[
+                (
+                    "42",
+                    900,
+                    905,
+                    1700,
+                    3,
+                    Some(r#"["Asia/Kathmandu","Bad/Zone"]"#),
+                    Some("[2,1]"),
+                ),
+                ("18446744073709551615", 0, 0, 0, 1, None, None),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(b[0].learner_id, 42);
+        assert_eq!(
+            (b[0].start, b[0].first, b[0].last, b[0].hits),
+            (900, 905, 1700, 3)
+        );
+        assert_eq!(
+            b[0].tz_params,
+            [("Asia/Kathmandu".into(), 2), ("Bad/Zone".into(), 1)]
+        );
+        assert_eq!(b[1].learner_id, u64::MAX);
+        assert!(b[1].tz_params.is_empty());
+    }
+
+    #[test]
+    fn a_row_outside_the_contract_names_object_and_row() {
+        let cases = [
+            (("7", 900, 899, 905, 2, None, None), "not one quarter hour"),
+            (("7", 900, 905, 1800, 2, None, None), "not one quarter hour"),
+            (("7", 950, 950, 951, 2, None, None), "not one quarter hour"),
+            (("x7", 900, 905, 905, 1, None, None), "learner_id \"x7\""),
+            (
+                ("7", 900, 905, 905, 1, Some(r#"["UTC"]"#), Some("[1,1]")),
+                "do not pair up",
+            ),
+            (
+                ("7", 900, 905, 905, 1, Some("not json"), Some("[1]")),
+                "tz_params \"not json\"",
+            ),
+        ];
+        for (row, want) in cases {
+            let good = ("1", 0, 0, 0, 1, None, None);
+            let e = buckets("s3://r/e/1.parquet", parquet(&[good, row])).unwrap_err();
+            assert!(e.starts_with("s3://r/e/1.parquet: row 2: "), "{e}");
+            assert!(e.contains(want), "{e} lacks {want}");
+        }
+        let e = buckets("s3://r/e/2.parquet", Bytes::from_static(b"PAR1 nope")).unwrap_err();
+        assert!(
+            e.contains("s3://r/e/2.parquet: not a readable Parquet file"),
+            "{e}"
+        );
+    }
+}
