@@ -323,6 +323,7 @@ fn hits_by_day<S: Sighting>(records: &[S], zone: &Zone) -> (Vec<(Date, Hits)>, u
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::evidence;
     use crate::localday::TzdbChoice;
 
     #[test]
@@ -340,5 +341,152 @@ mod tests {
         assert_eq!(&*kept, [days[0], days[2]]);
         let utc = tzdb.zone("UTC").unwrap();
         assert!(matches!(calendar_in_zone(&days, &utc), (Cow::Borrowed(_), 0)));
+    }
+
+    use crate::evidence::{Bucket, Evidence};
+    use proptest::prelude::*;
+
+    fn record(learner_id: u64, time: i64, request_id: u32, tz: Option<&str>) -> Evidence {
+        Evidence {
+            learner_id,
+            time,
+            request_id: Some(format!("R{request_id:06}").into()),
+            key: "brb/c.json".into(),
+            http_status: 200,
+            tz_param: tz.map(Box::from),
+        }
+    }
+
+    /// What sql/evidence.sql returns for these (de-duplicated, sorted) records.
+    fn buckets(records: &[Evidence]) -> Vec<Bucket> {
+        let mut out: Vec<Bucket> = Vec::new();
+        for r in records {
+            let start = r.time.div_euclid(900) * 900;
+            let same = out
+                .last()
+                .is_some_and(|b| b.learner_id == r.learner_id && b.start == start);
+            if !same {
+                out.push(Bucket {
+                    learner_id: r.learner_id,
+                    start,
+                    first: r.time,
+                    last: r.time,
+                    hits: 0,
+                    tz_params: Vec::new(),
+                });
+            }
+            let b = out.last_mut().unwrap();
+            b.last = r.time;
+            b.hits += 1;
+            if let Some(tz) = &r.tz_param {
+                // Newest first: a later record moves its zone to the front.
+                let n = match b.tz_params.iter().position(|(z, _)| z == tz) {
+                    Some(i) => b.tz_params.remove(i).1,
+                    None => 0,
+                };
+                b.tz_params.insert(0, (tz.clone(), n + 1));
+            }
+        }
+        out
+    }
+
+    const ZONES: [&str; 7] = [
+        "UTC",
+        "Asia/Kathmandu",
+        "America/Santiago",
+        "Australia/Lord_Howe",
+        "America/St_Johns",
+        "Pacific/Chatham",
+        "Not/AZone",
+    ];
+
+    fn record_strategy() -> impl Strategy<Value = (u64, i64, Option<usize>)> {
+        // Two days either side of Santiago's 2026-09-06 midnight gap (04:00Z).
+        let around = 1_788_667_200i64;
+        (
+            1..6u64,
+            -172_800..172_800i64,
+            proptest::option::of(0..ZONES.len()),
+        )
+            .prop_map(move |(learner, dt, tz)| (learner, around + dt, tz))
+    }
+
+    fn calendars(days: &[(u64, i64, u8)]) -> Calendars {
+        let mut c = Calendars::default();
+        let base: Date = "2026-09-01".parse().unwrap();
+        for &(learner, offset, kind) in days {
+            let kind = [DayKind::Practice, DayKind::Freeze, DayKind::Repair][usize::from(kind % 3)];
+            let date = base.checked_add(jiff::Span::new().days(offset)).unwrap();
+            c.days.entry(learner).or_default().push((date, kind));
+        }
+        for days in c.days.values_mut() {
+            days.sort_unstable();
+            days.dedup_by_key(|(d, _)| *d);
+        }
+        c
+    }
+
+    proptest! {
+        /// The Athena path is exact: planning from per-quarter-hour buckets gives the same
+        /// plans and counters as planning from the records, for zones whose offsets and
+        /// transitions are on quarter hours.
+        #[test]
+        fn buckets_plan_exactly_as_their_records(
+            raw in proptest::collection::vec(record_strategy(), 1..60),
+            days in proptest::collection::vec((1..6u64, 0..10i64, 0..3u8), 0..30),
+            as_of_hours in 0..200i64,
+        ) {
+            let tzdb = Tzdb::open(&TzdbChoice::Bundled).unwrap();
+            let mut records: Vec<Evidence> = raw
+                .iter()
+                .enumerate()
+                .map(|(i, &(l, t, z))| record(l, t, i as u32, z.map(|z| ZONES[z])))
+                .collect();
+            evidence::dedupe(&mut records);
+            let learners = Learners::default();
+            let calendars = calendars(&days);
+            let ctx = Context {
+                tzdb: &tzdb,
+                learners: &learners,
+                calendars: &calendars,
+                default_tz: None,
+                as_of: 1_788_480_000 + as_of_hours * 3600,
+            };
+            let from_records = plan(&records, &ctx);
+            let from_buckets = plan(&buckets(&records), &ctx);
+            prop_assert_eq!(from_records, from_buckets);
+        }
+    }
+
+    #[test]
+    fn a_bucket_across_two_local_dates_affects_both() {
+        // St John's fell back at 00:01 NDT on 2006-10-29 (02:31Z) to 23:01 NST of the 28th:
+        // the 02:30Z bucket starts on the 29th and ends on the 28th.
+        let tzdb = Tzdb::open(&TzdbChoice::Bundled).unwrap();
+        let zone = tzdb.zone("America/St_Johns").unwrap();
+        let t = |s: &str| s.parse::<jiff::Timestamp>().unwrap().as_second();
+        let bucket = Bucket {
+            learner_id: 1,
+            start: t("2006-10-29T02:30:00Z"),
+            first: t("2006-10-29T02:30:10Z"),
+            last: t("2006-10-29T02:40:00Z"),
+            hits: 5,
+            tz_params: vec![("America/St_Johns".into(), 5)],
+        };
+        let (by_day, across) = hits_by_day(&[bucket], &zone);
+        assert_eq!(across, 1);
+        let d = |s: &str| s.parse::<Date>().unwrap();
+        let at = |s: &str, count| Hits {
+            first: t(s),
+            last: t(s),
+            count,
+        };
+        assert_eq!(
+            by_day,
+            [
+                (d("2006-10-28"), at("2006-10-29T02:40:00Z", 1)),
+                (d("2006-10-29"), at("2006-10-29T02:30:10Z", 4)),
+            ]
+        );
     }
 }
