@@ -1285,3 +1285,98 @@ fn the_same_incident_through_athena_gives_byte_identical_outputs() {
     let parameters = execution.execution_parameters.unwrap();
     assert_eq!(&parameters[..2], ["'duo-brb'", "'brb/'"]);
 }
+
+#[test]
+fn sql_prints_what_athena_would_run_with_incident_values_only_as_parameters() {
+    let w = Workdir::new();
+    let text = fs::read_to_string(small().join("incident.toml"))
+        .unwrap()
+        .replace(
+            r#"key_prefix = "brb/""#,
+            r#"key_prefix = "brb/'; DROP TABLE learner_zones; --""#,
+        );
+    fs::write(w.path("incident.toml"), text).unwrap();
+    let out = bin()
+        .args(["sql", "--incident"])
+        .arg(w.path("incident.toml"))
+        .assert()
+        .success();
+    let sql = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let names: Vec<&str> = sql
+        .lines()
+        .filter_map(|l| l.strip_prefix("-- "))
+        .filter(|l| !l.contains(' '))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "access_log_table",
+            "evidence",
+            "affected_table",
+            "calendars",
+            "learners",
+            "drop_affected_table"
+        ]
+    );
+    // The prefix appears once, as the second parameter, its quote doubled; never as SQL.
+    let statements: Vec<&str> = sql.lines().filter(|l| !l.starts_with("--")).collect();
+    assert!(
+        !statements.iter().any(|l| l.contains("DROP TABLE learner_zones")),
+        "{sql}"
+    );
+    assert!(
+        sql.contains("--   2 'brb/''; DROP TABLE learner_zones; --'\n"),
+        "{sql}"
+    );
+
+    // Athena without an [athena] table, or with --logs, is a usage error.
+    let plain = w.path("plain.toml");
+    fs::write(&plain, "id = \"x\"\n[window]\nstart = \"2026-11-20T13:00:00Z\"\nend = \"2026-11-20T14:00:00Z\"\n[evidence]\nkey_prefix = \"brb/\"\n").unwrap();
+    let err = |args: &[&str]| {
+        let out = bin().args(args).assert().code(2);
+        String::from_utf8(out.get_output().stderr.clone()).unwrap()
+    };
+    let p = plain.to_str().unwrap();
+    assert!(err(&["sql", "--incident", p]).contains("no [athena] table"));
+    let out = w.path("out");
+    let o = out.to_str().unwrap();
+    let e = err(&[
+        "plan",
+        "--source",
+        "athena",
+        "--incident",
+        p,
+        "--learners",
+        "l.csv",
+        "--calendars",
+        "c.csv",
+        "--out",
+        o,
+    ]);
+    assert!(e.contains("--source athena needs an [athena] table"), "{e}");
+    let i = small().join("incident.toml");
+    let e = err(&[
+        "plan",
+        "--source",
+        "athena",
+        "--incident",
+        i.to_str().unwrap(),
+        "--logs",
+        "x",
+        "--out",
+        o,
+    ]);
+    assert!(e.contains("--logs and --source athena do not go together"), "{e}");
+    let e = err(&[
+        "plan",
+        "--incident",
+        p,
+        "--logs",
+        "x",
+        "--learners",
+        "l.csv",
+        "--out",
+        o,
+    ]);
+    assert!(e.contains("--calendars is needed"), "{e}");
+}
