@@ -1380,3 +1380,75 @@ fn sql_prints_what_athena_would_run_with_incident_values_only_as_parameters() {
     ]);
     assert!(e.contains("--calendars is needed"), "{e}");
 }
+
+#[test]
+fn ctrl_c_while_athena_runs_a_query_stops_it() {
+    use std::io::{BufRead, BufReader};
+    let moto = Moto::start();
+    let (runtime, client) = moto.client();
+    runtime
+        .block_on(client.create_bucket().bucket("athena-results").send())
+        .unwrap();
+    // Queries never finish on their own.
+    moto.moto_api(
+        "/moto-api/state-manager/set-transition",
+        r#"{"model_name": "athena::execution", "transition": {"progression": "manual", "times": 1000000}}"#,
+    );
+    let w = Workdir::new();
+    let out = w.path("athena");
+    let incident = small().join("incident.toml");
+    let mut child = moto.spawn(&[
+        "plan",
+        "--source",
+        "athena",
+        "--incident",
+        incident.to_str().unwrap(),
+        "--endpoint-url",
+        &moto.endpoint,
+        "--s3-path-style",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let id = loop {
+        let line = lines.next().expect("the query never started").unwrap();
+        if let Some(rest) = line.strip_prefix("athena: evidence: query ") {
+            break rest.trim_end_matches(" started").to_string();
+        }
+    };
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let rest: Vec<String> = lines.map(Result::unwrap).collect();
+    assert_eq!(child.wait().unwrap().code(), Some(2), "{rest:?}");
+    assert!(
+        rest.iter()
+            .any(|l| l.contains(&format!("interrupted; the evidence query {id}: it was stopped"))),
+        "{rest:?}"
+    );
+    let written: Vec<_> = fs::read_dir(&out).map_or(vec![], |d| d.map(|e| e.unwrap().file_name()).collect());
+    assert!(written.is_empty(), "an interrupted run wrote {written:?}");
+    let athena = aws_sdk_athena::Client::from_conf(
+        aws_sdk_athena::Config::builder()
+            .behavior_version(aws_sdk_athena::config::BehaviorVersion::latest())
+            .region(aws_sdk_athena::config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_athena::config::Credentials::new(
+                "test", "test", None, None, "test",
+            ))
+            .endpoint_url(&moto.endpoint)
+            .build(),
+    );
+    let state = runtime
+        .block_on(athena.get_query_execution().query_execution_id(&id).send())
+        .unwrap()
+        .query_execution
+        .unwrap()
+        .status
+        .unwrap()
+        .state
+        .unwrap();
+    assert_eq!(state, aws_sdk_athena::types::QueryExecutionState::Cancelled);
+}

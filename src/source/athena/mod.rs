@@ -518,22 +518,7 @@ impl Session {
         };
         let mut objects = match &status.manifest {
             None => listed(location)?,
-            Some(manifest) => {
-                let text = self.fetcher.fetch_whole(&listed(manifest)?)?.concat();
-                let mut objects = Vec::new();
-                for line in String::from_utf8_lossy(&text)
-                    .lines()
-                    .filter(|l| !l.trim().is_empty())
-                {
-                    let url = s3::Url::parse(line.trim()).unwrap_or_else(|| Err(not_s3(line)))?;
-                    objects.push(ObjectRef {
-                        bucket: url.bucket,
-                        key: url.prefix,
-                        size: 0,
-                    });
-                }
-                objects
-            }
+            Some(manifest) => manifest_objects(&self.fetcher.fetch_whole(&listed(manifest)?)?.concat())?,
         };
         objects.sort_by(|a, b| a.key.cmp(&b.key));
         Ok(objects)
@@ -578,6 +563,22 @@ pub fn folder(spec: &AthenaSpec, incident_id: &str, run_id: &str, name: &str) ->
 /// The run's scratch table (sql/affected_table.sql).
 pub fn affected_table_name(run_id: &str) -> String {
     format!("streak_repair_affected_{}", run_id.replace('-', "_"))
+}
+
+/// The objects a data manifest lists, one `s3://` URL per line.
+fn manifest_objects(text: &[u8]) -> Result<Vec<ObjectRef>, SourceError> {
+    let text = String::from_utf8_lossy(text);
+    let lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    lines
+        .map(|line| {
+            let url = s3::Url::parse(line).unwrap_or_else(|| Err(not_s3(line)))?;
+            Ok(ObjectRef {
+                bucket: url.bucket,
+                key: url.prefix,
+                size: 0,
+            })
+        })
+        .collect()
 }
 
 fn not_s3(text: &str) -> SourceError {
@@ -803,6 +804,19 @@ mod tests {
             e,
             "athena: cannot start the evidence query: InvalidRequestException: workgroup is disabled"
         );
+    }
+
+    #[test]
+    fn a_data_manifest_lists_the_result_files() {
+        let text = b"s3://r/x/run/evidence/a.parquet\r\ns3://r/x/run/evidence/b.parquet\n\n";
+        let keys: Vec<String> = manifest_objects(text)
+            .unwrap()
+            .into_iter()
+            .map(|o| o.key)
+            .collect();
+        assert_eq!(keys, ["x/run/evidence/a.parquet", "x/run/evidence/b.parquet"]);
+        let e = manifest_objects(b"s3://r/a.parquet\n/tmp/b.parquet\n").unwrap_err();
+        assert_eq!(e.to_string(), "/tmp/b.parquet: not an S3 location");
     }
 
     #[test]
