@@ -1005,7 +1005,20 @@ impl Moto {
         cmd
     }
 
-    /// The same, for a run watched while it goes.
+    fn athena(&self) -> aws_sdk_athena::Client {
+        aws_sdk_athena::Client::from_conf(
+            aws_sdk_athena::Config::builder()
+                .behavior_version(aws_sdk_athena::config::BehaviorVersion::latest())
+                .region(aws_sdk_athena::config::Region::new("us-east-1"))
+                .credentials_provider(aws_sdk_athena::config::Credentials::new(
+                    "test", "test", None, None, "test",
+                ))
+                .endpoint_url(&self.endpoint)
+                .build(),
+        )
+    }
+
+    /// The binary, for a run watched while it goes.
     fn spawn(&self, args: &[&str]) -> std::process::Child {
         std::process::Command::new(assert_cmd::cargo::cargo_bin("streak-repair"))
             .args(args)
@@ -1263,16 +1276,7 @@ fn the_same_incident_through_athena_gives_byte_identical_outputs() {
     );
 
     // What reached Athena: the incident's values only as execution parameters.
-    let athena = aws_sdk_athena::Client::from_conf(
-        aws_sdk_athena::Config::builder()
-            .behavior_version(aws_sdk_athena::config::BehaviorVersion::latest())
-            .region(aws_sdk_athena::config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_athena::config::Credentials::new(
-                "test", "test", None, None, "test",
-            ))
-            .endpoint_url(&moto.endpoint)
-            .build(),
-    );
+    let athena = moto.athena();
     let id = run["inputs"]["athena"]["queries"][0]["id"].as_str().unwrap();
     let execution = runtime
         .block_on(athena.get_query_execution().query_execution_id(id).send())
@@ -1431,16 +1435,7 @@ fn ctrl_c_while_athena_runs_a_query_stops_it() {
     );
     let written: Vec<_> = fs::read_dir(&out).map_or(vec![], |d| d.map(|e| e.unwrap().file_name()).collect());
     assert!(written.is_empty(), "an interrupted run wrote {written:?}");
-    let athena = aws_sdk_athena::Client::from_conf(
-        aws_sdk_athena::Config::builder()
-            .behavior_version(aws_sdk_athena::config::BehaviorVersion::latest())
-            .region(aws_sdk_athena::config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_athena::config::Credentials::new(
-                "test", "test", None, None, "test",
-            ))
-            .endpoint_url(&moto.endpoint)
-            .build(),
-    );
+    let athena = moto.athena();
     let state = runtime
         .block_on(athena.get_query_execution().query_execution_id(&id).send())
         .unwrap()
