@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo run --release --example gen_incident -- --out DIR [--learners N] [--seed S]
-//!     [--files K] [--gzip] [--target-bytes B] [--parquet]
+//!     [--files K] [--gzip] [--target-bytes B] [--parquet] [--poll-share P]
 //! ```
 //!
 //! Writes `DIR/incident.toml`, `DIR/logs/<S3 object names>`, `DIR/learners.csv`,
@@ -12,7 +12,8 @@
 //! time order (memory is bounded by the number of learners, not by `--target-bytes`), and
 //! separate PRNG streams keep learners/calendars independent of the log flags and the log
 //! lines independent of `--files`/`--gzip`. `--target-bytes` counts uncompressed log
-//! bytes. Standalone on purpose: it uses none of the crate's own modules.
+//! bytes. `--poll-share P` (0..1, default 1) lets only that share of learners poll the BRB
+//! object (the rest have calendars only), for large learner tables with smaller logs. Standalone on purpose: it uses none of the crate's own modules.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -32,7 +33,7 @@ use parquet::basic::Compression as PqCompression;
 use parquet::file::properties::WriterProperties;
 
 const USAGE: &str = "usage: gen_incident --out DIR [--learners N] [--seed S] [--files K] [--gzip] \
-[--target-bytes B] [--parquet]";
+[--target-bytes B] [--parquet] [--poll-share P]";
 
 // ---------------------------------------------------------------------------------------
 // Errors: one line, naming the path.
@@ -807,7 +808,7 @@ fn create_buffered(path: &Path) -> Res<BufWriter<File>> {
     Ok(BufWriter::with_capacity(1 << 20, f))
 }
 
-fn gen_population(out: &Path, n: u64, seed: u64, parquet: bool) -> Res<Population> {
+fn gen_population(out: &Path, n: u64, seed: u64, parquet: bool, poll_share: f64) -> Res<Population> {
     let mut rng = Rng::new(seed, 1);
     let zone_w: Vec<u32> = ZONES.iter().map(|z| z.weight).collect();
     let ua_w: Vec<u32> = UAS.iter().map(|u| u.weight).collect();
@@ -900,7 +901,9 @@ fn gen_population(out: &Path, n: u64, seed: u64, parquet: bool) -> Res<Populatio
 
         // BRB polls
         let first = pop.events.len();
-        let affected = rng.chance(0.96);
+        // Drawn only when asked, so the default keeps every other draw (and file) as it was.
+        let polls = poll_share >= 1.0 || rng.chance(poll_share);
+        let affected = polls && rng.chance(0.96);
         if affected {
             let t0 = window_instant(&mut rng);
             if rng.chance(0.2) {
@@ -927,7 +930,7 @@ fn gen_population(out: &Path, n: u64, seed: u64, parquet: bool) -> Res<Populatio
                 });
             }
             pop.affected.push(li);
-        } else {
+        } else if polls {
             let t0 = if rng.chance(0.5) {
                 rng.below(u64::from(hms(12, 0, 0))) as u32
             } else {
@@ -1947,6 +1950,7 @@ struct Args {
     gzip: bool,
     target: u64,
     parquet: bool,
+    poll_share: f64,
 }
 
 fn parse_size(s: &str) -> Option<u64> {
@@ -1977,6 +1981,7 @@ fn parse_args() -> Res<Option<Args>> {
         gzip: false,
         target: 0,
         parquet: false,
+        poll_share: 1.0,
     };
     let mut out = None;
     let mut it = std::env::args().skip(1);
@@ -2020,6 +2025,14 @@ fn parse_args() -> Res<Option<Args>> {
             }
             "--gzip" if inline.is_none() => a.gzip = true,
             "--parquet" if inline.is_none() => a.parquet = true,
+            "--poll-share" => {
+                let v = value("--poll-share")?;
+                a.poll_share = v
+                    .parse()
+                    .ok()
+                    .filter(|p| (0.0..=1.0).contains(p))
+                    .ok_or_else(|| bad("--poll-share", &v))?;
+            }
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return Ok(None);
@@ -2074,7 +2087,7 @@ fn main() -> Result<(), GenError> {
     let logs = prepare_out(&a)?;
     let ipath = a.out.join("incident.toml");
     fs::write(&ipath, incident_toml(a.seed, a.learners)).map_err(|e| io_err("cannot write", &ipath, e))?;
-    let pop = gen_population(&a.out, a.learners, a.seed, a.parquet)?;
+    let pop = gen_population(&a.out, a.learners, a.seed, a.parquet, a.poll_share)?;
     let log_start = Instant::now();
     let g = gen_logs(&pop, &logs, a.seed, a.files, a.gzip, a.target)?;
     let secs = log_start.elapsed().as_secs_f64();

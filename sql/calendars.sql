@@ -28,7 +28,7 @@ affected AS (
 calendar AS (
     SELECT
         -- The id as plain decimal text: a DECIMAL or BIGINT casts to it directly, a STRING
-        -- of digits loses its leading zeros; anything else (empty, NULL, not digits) stays
+        -- of digits loses surrounding spaces and leading zeros (as the file readers do); anything else (empty, NULL, not digits) stays
         -- as it is and matches no learner.
         CASE WHEN id_text <> '' AND NOT regexp_like(id_text, '[^0-9]')
              THEN coalesce(nullif(regexp_replace(id_text, '^0+', ''), ''), '0')
@@ -38,7 +38,7 @@ calendar AS (
         kind
     FROM (
         SELECT
-            CAST(learner_id AS VARCHAR) AS id_text,
+            trim(CAST(learner_id AS VARCHAR)) AS id_text,
             CAST("date" AS VARCHAR) AS "date",
             CAST(kind AS VARCHAR) AS kind
         FROM "{{database}}"."{{calendars_table}}"

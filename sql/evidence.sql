@@ -3,20 +3,21 @@
 --
 -- Parameters, in this order (Athena ExecutionParameters; each value is a SQL literal: a
 -- string in single quotes with every ' doubled, or NULL, at most 1024 characters as Athena
--- caps them). Lists are one comma-separated string with no spaces, which every Athena
--- client can pass (the windows list fits 46 windows):
---    1 bucket         the log's bucket field must equal it; NULL accepts any bucket
---    2 key_prefix     the key, percent-decoded, must start with it
---    3 operations     e.g. 'REST.GET.OBJECT,REST.HEAD.OBJECT'
---    4 statuses       e.g. '200,206,304'
---    5 learner_param  query parameter holding the learner id, e.g. 'learner_id'
---    6 tz_param       query parameter holding the IANA zone, e.g. 'tz'
---    7 windows        half-open [start, end) windows in epoch seconds (UTC), start/end pairs,
---                     e.g. '1795179600/1795192200,1795356000/1795361400'; they may overlap
---    8 first_day      partitions to read, yyyy/MM/dd, from the UTC date of
---    9 last_day         (earliest start - 15 minutes) to that of (latest end + the delivery lag,
+-- caps them). Athena takes `?` only in WHERE clauses, so each one sits in a filter. Lists are
+-- one comma-separated string with no spaces, which every Athena client can pass (the windows
+-- list fits 46 windows):
+--    1 first_day      partitions to read, yyyy/MM/dd, from the UTC date of
+--    2 last_day         (earliest start - 15 minutes) to that of (latest end + the delivery lag,
 --                       24 hours by default), as the S3 source prunes object keys. They are
---                       literals in the WHERE clause so that partition projection prunes.
+--                       compared with the partition column so that partition projection prunes.
+--    3 bucket         the log's bucket field must equal it; NULL accepts any bucket
+--    4 operations     e.g. 'REST.GET.OBJECT,REST.HEAD.OBJECT'
+--    5 statuses       e.g. '200,206,304'
+--    6 windows        half-open [start, end) windows in epoch seconds (UTC), start/end pairs,
+--                     e.g. '1795179600/1795192200,1795356000/1795361400'; they may overlap
+--    7 key_prefix     the key, percent-decoded, must start with it
+--    8 learner_param  query parameter holding the learner id, e.g. 'learner_id'
+--    9 tz_param       query parameter holding the IANA zone, e.g. 'tz'
 -- Placeholders (identifiers, not parameters; validated as in access_log_table.sql):
 --    {{database}}, {{table}}  the access-log table.
 --
@@ -73,17 +74,6 @@
 -- Every question mark in this file is one of the 9 parameters, except the two string
 -- literals in strpos(target, '?') below.
 WITH
-params AS (
-    SELECT
-        CAST(? AS VARCHAR) AS bucket,
-        CAST(? AS VARCHAR) AS key_prefix,
-        split(CAST(? AS VARCHAR), ',') AS operations,
-        transform(split(CAST(? AS VARCHAR), ','), s -> CAST(s AS INTEGER)) AS statuses,
-        CAST(? AS VARCHAR) AS learner_param,
-        CAST(? AS VARCHAR) AS tz_param,
-        transform(split(CAST(? AS VARCHAR), ','), w -> CAST(split(w, '/') AS ARRAY(BIGINT))) AS windows
-),
-
 -- The fields the rules read, as the Rust parser returns them: surrounding quotes stripped,
 -- `-` and `"-"` as NULL. Lines the table's regex rejected have NULL everywhere.
 fields AS (
@@ -96,7 +86,7 @@ fields AS (
         NULLIF(CASE WHEN http_status LIKE '"%' THEN substr(http_status, 2, length(http_status) - 2) ELSE http_status END, '-') AS http_status,
         request_time
     FROM "{{database}}"."{{table}}"
-    WHERE dt BETWEEN ? AND ?
+    WHERE dt BETWEEN CAST(? AS VARCHAR) AND CAST(? AS VARCHAR)
 ),
 
 records AS (
@@ -131,16 +121,17 @@ records AS (
 -- url_decode (Java's URLDecoder) sees only well-formed escapes and no `+`: a `+` stays a
 -- plus, a malformed escape stays as written, and the query cannot fail on either.
 candidates AS (
-    SELECT r.*, p.learner_param, p.tz_param
+    SELECT r.*
     FROM records r
-    CROSS JOIN params p
-    WHERE (p.bucket IS NULL OR r.bucket = p.bucket)
-      AND contains(p.operations, r.operation)
-      AND contains(p.statuses, r.http_status)
-      AND cardinality(filter(p.windows, w -> r.t >= w[1] AND r.t < w[2])) > 0
+    WHERE coalesce(r.bucket, '') = coalesce(CAST(? AS VARCHAR), coalesce(r.bucket, ''))
+      AND contains(split(CAST(? AS VARCHAR), ','), r.operation)
+      AND contains(transform(split(CAST(? AS VARCHAR), ','), s -> CAST(s AS INTEGER)), r.http_status)
+      AND cardinality(filter(
+            transform(split(CAST(? AS VARCHAR), ','), w -> CAST(split(w, '/') AS ARRAY(BIGINT))),
+            w -> r.t >= w[1] AND r.t < w[2])) > 0
       AND starts_with(
             url_decode(replace(regexp_replace(replace(r.key, '%', '%25'), '%25([0-9A-Fa-f]{2})', '%$1'), '+', '%2B')),
-            p.key_prefix)
+            CAST(? AS VARCHAR))
 ),
 
 -- The query string: after the first question mark of the target, before any `#`; split on `&`;
@@ -165,15 +156,31 @@ query_pairs AS (
     ) c
 ),
 
+-- The parameter names, as one-row tables (empty when no candidate carries the name): a
+-- parameter may only filter, so the names are found among the decoded names by a WHERE.
+learner_name AS (
+    SELECT DISTINCT n AS name
+    FROM query_pairs CROSS JOIN UNNEST(names) AS u (n)
+    WHERE n = CAST(? AS VARCHAR)
+),
+
+tz_name AS (
+    SELECT DISTINCT n AS name
+    FROM query_pairs CROSS JOIN UNNEST(names) AS u (n)
+    WHERE n = CAST(? AS VARCHAR)
+),
+
 -- The FIRST pair with the name counts, even when its value is unusable.
 named AS (
     SELECT
         t, request_id, key, http_status,
-        CASE WHEN array_position(names, learner_param) > 0
-             THEN element_at(vals, array_position(names, learner_param)) END AS learner_value,
-        NULLIF(CASE WHEN array_position(names, tz_param) > 0
-                    THEN element_at(vals, array_position(names, tz_param)) END, '') AS tz
+        CASE WHEN array_position(names, l.name) > 0
+             THEN element_at(vals, array_position(names, l.name)) END AS learner_value,
+        NULLIF(CASE WHEN array_position(names, z.name) > 0
+                    THEN element_at(vals, array_position(names, z.name)) END, '') AS tz
     FROM query_pairs
+    CROSS JOIN learner_name l
+    LEFT JOIN tz_name z ON true
 ),
 
 -- A learner id is an unsigned 64-bit integer in plain decimal: digits only (leading zeros

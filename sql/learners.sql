@@ -15,8 +15,8 @@
 --                         FILE that lists a learner twice counts its first row; a table
 --                         has no first row, so of several non-empty names this takes the
 --                         smallest (byte order) - deterministic, and a repeated learner
---                         with different zones is a data problem to fix upstream.
---    rows        BIGINT   how many rows named the learner (run.json counts repeats)
+--                         with different zones is a data problem to fix upstream. (So
+--                         run.json's learners_file_repeated_rows is 0 for this source.)
 WITH
 affected AS (
     SELECT DISTINCT learner_id AS id
@@ -31,12 +31,12 @@ learner AS (
         END AS learner_id,
         nullif(trim(tz_text), '') AS tz
     FROM (
-        SELECT CAST(learner_id AS VARCHAR) AS id_text, CAST(tz AS VARCHAR) AS tz_text
+        SELECT trim(CAST(learner_id AS VARCHAR)) AS id_text, CAST(tz AS VARCHAR) AS tz_text
         FROM "{{database}}"."{{learners_table}}"
     ) t
 )
 
-SELECT l.learner_id, min(l.tz) AS tz, count(*) AS "rows"
+SELECT l.learner_id, min(l.tz) AS tz
 FROM learner l
 JOIN affected a ON l.learner_id = a.id
 GROUP BY l.learner_id

@@ -260,6 +260,17 @@ fn validate_evidence(
     if raw.operations.is_empty() {
         return Err(invalid("evidence.operations", "must not be empty".into()));
     }
+    // Athena receives the list as one comma-separated parameter.
+    if let Some(op) = raw
+        .operations
+        .iter()
+        .find(|op| op.is_empty() || op.contains([',', ' ']))
+    {
+        return Err(invalid(
+            "evidence.operations",
+            format!("{op:?} is not an operation name like REST.GET.OBJECT"),
+        ));
+    }
     if raw.statuses.is_empty() {
         return Err(invalid("evidence.statuses", "must not be empty".into()));
     }
@@ -544,6 +555,18 @@ default_tz = "UTC"
         assert!(e.contains("`evidence.statuses`"), "{e}");
         let e = err(&GOOD.replace("bucket = \"duo-brb\"", "bucket = \"\""));
         assert!(e.contains("`evidence.bucket`"), "{e}");
+    }
+
+    #[test]
+    fn an_operation_with_a_comma_is_refused() {
+        let e = err(&GOOD.replace(
+            "key_prefix = \"brb/\"",
+            "key_prefix = \"brb/\"\noperations = [\"A,B\"]",
+        ));
+        assert!(
+            e.contains("`evidence.operations` \"A,B\" is not an operation name"),
+            "{e}"
+        );
     }
 
     #[test]

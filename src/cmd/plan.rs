@@ -169,7 +169,7 @@ pub fn execute(args: &Args) -> anyhow::Result<RunInfo> {
     let keep = |id: u64| wanted.contains(&id);
     let reading = Bar::stage("reading learners and calendars", args.quiet);
     if let Collected::Athena { session, .. } = &mut collected {
-        let tables = session.tables()?;
+        let tables = session.tables(learners_file.is_none(), calendars_file.is_none())?;
         let keep_tables: std::rc::Rc<dyn std::any::Any> = std::rc::Rc::new(tables.dir);
         let wrap = |(paths, digest)| TableInput {
             paths,

@@ -12,7 +12,7 @@ pub mod results;
 pub mod sql;
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -101,11 +101,13 @@ pub enum AthenaError {
     Results { name: &'static str, message: String },
 }
 
-/// How long to wait between polls and in all.
+/// How long to wait between polls, for one call, and in all.
 #[derive(Debug, Clone, Copy)]
 pub struct Policy {
     pub first_poll: Duration,
     pub max_poll: Duration,
+    /// One API call (with the SDK's retries) that has not answered by then has failed.
+    pub call: Duration,
     pub timeout: Duration,
 }
 
@@ -143,17 +145,20 @@ pub struct AthenaRun {
 
 /// Runs one statement to its end. Throttled polls wait longer; other poll failures
 /// are retried a few times; on giving up, timeout or interrupt the query is stopped.
+/// `interrupt` is `None` for a statement that must run even after Ctrl-C (the cleanup).
 pub async fn run<A: Api>(
     api: &A,
     statement: &Statement,
     policy: &Policy,
-    interrupt: &mut watch::Receiver<bool>,
+    mut interrupt: Option<&mut watch::Receiver<bool>>,
 ) -> Result<(String, Status), AthenaError> {
     let name = statement.name;
-    let id = api.start(statement).await.map_err(|e| AthenaError::Start {
-        name,
-        message: e.message,
-    })?;
+    let id = within(policy, api.start(statement))
+        .await
+        .map_err(|e| AthenaError::Start {
+            name,
+            message: e.message,
+        })?;
     eprintln!("athena: {name}: query {id} started");
     let deadline = Instant::now() + policy.timeout;
     let mut wait = policy.first_poll;
@@ -161,15 +166,13 @@ pub async fn run<A: Api>(
     loop {
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
-            Ok(()) = interrupt.changed() => {
-                if *interrupt.borrow() {
-                    let stopped = stop(api, &id).await;
-                    return Err(AthenaError::Interrupted { name, id, stopped });
-                }
+            () = interrupted(&mut interrupt) => {
+                let stopped = stop(api, &id, policy).await;
+                return Err(AthenaError::Interrupted { name, id, stopped });
             }
         }
         if Instant::now() >= deadline {
-            let stopped = stop(api, &id).await;
+            let stopped = stop(api, &id, policy).await;
             let minutes = policy.timeout.as_secs() / 60;
             return Err(AthenaError::Timeout {
                 name,
@@ -179,7 +182,7 @@ pub async fn run<A: Api>(
             });
         }
         wait = (wait * 2).min(policy.max_poll);
-        match api.status(&id).await {
+        match within(policy, api.status(&id)).await {
             Ok(status) => {
                 failures = 0;
                 match &status.state {
@@ -199,7 +202,7 @@ pub async fn run<A: Api>(
             Err(e) => {
                 failures += 1;
                 if failures >= STATUS_FAILURES {
-                    let stopped = stop(api, &id).await;
+                    let stopped = stop(api, &id, policy).await;
                     let message = e.message;
                     return Err(AthenaError::Status {
                         name,
@@ -213,9 +216,38 @@ pub async fn run<A: Api>(
     }
 }
 
+/// Resolves when Ctrl-C is pressed (at once if it was pressed before); never without a
+/// receiver.
+async fn interrupted(interrupt: &mut Option<&mut watch::Receiver<bool>>) {
+    if let Some(rx) = interrupt {
+        loop {
+            if *rx.borrow_and_update() {
+                return;
+            }
+            if rx.changed().await.is_err() {
+                break;
+            }
+        }
+    }
+    std::future::pending().await
+}
+
+/// An API call that has not answered within `policy.call` has failed.
+async fn within<T>(
+    policy: &Policy,
+    call: impl std::future::Future<Output = Result<T, ApiError>>,
+) -> Result<T, ApiError> {
+    tokio::time::timeout(policy.call, call).await.unwrap_or_else(|_| {
+        Err(ApiError {
+            throttled: false,
+            message: format!("no answer within {} s", policy.call.as_secs()),
+        })
+    })
+}
+
 /// Stops a query; the words say whether it worked, for the error that follows.
-async fn stop<A: Api>(api: &A, id: &str) -> String {
-    match api.stop(id).await {
+async fn stop<A: Api>(api: &A, id: &str, policy: &Policy) -> String {
+    match within(policy, api.stop(id)).await {
         Ok(()) => "it was stopped".into(),
         Err(e) => format!(
             "stopping it failed ({}): stop it in the Athena console",
@@ -331,7 +363,8 @@ pub struct Session {
     incident_id: String,
     policy: Policy,
     interrupt: watch::Receiver<bool>,
-    querying: Arc<AtomicBool>,
+    /// Above zero while Ctrl-C must stop a query or clean up rather than end the process.
+    busy: Arc<AtomicUsize>,
     pub run: AthenaRun,
 }
 
@@ -344,10 +377,11 @@ impl Session {
             workgroup: spec.workgroup.clone(),
             output_location: spec.output_location.clone(),
         };
-        let (interrupt, querying) = watch_ctrl_c(fetcher.runtime());
+        let (interrupt, busy) = watch_ctrl_c(fetcher.runtime());
         let policy = Policy {
             first_poll: Duration::from_millis(250),
             max_poll: Duration::from_secs(2),
+            call: Duration::from_secs(60),
             timeout: Duration::from_secs(spec.timeout_minutes * 60),
         };
         Ok(Session {
@@ -357,7 +391,7 @@ impl Session {
             incident_id: incident.id.clone(),
             policy,
             interrupt,
-            querying,
+            busy,
             run: AthenaRun {
                 run_id: run_id(),
                 workgroup: spec.workgroup.clone(),
@@ -394,16 +428,17 @@ impl Session {
     }
 
     /// Calendars and learners of the affected learners, for the tables the incident
-    /// names, through a scratch table over the evidence results (dropped at the end,
-    /// whatever happened).
-    pub fn tables(&mut self) -> Result<Tables, AthenaError> {
+    /// names and the run wants from Athena, through a scratch table over the evidence
+    /// results. Once its CREATE was sent the table is dropped, whatever happened, even
+    /// after a first Ctrl-C.
+    pub fn tables(&mut self, learners: bool, calendars: bool) -> Result<Tables, AthenaError> {
         let dir = tempfile::tempdir().map_err(|e| AthenaError::Results {
             name: "calendars",
             message: format!("cannot make a temporary folder: {e}"),
         })?;
         let affected = affected_table_name(&self.run.run_id);
-        let calendars = sql::calendars(&self.spec, &affected);
-        let learners = sql::learners(&self.spec, &affected);
+        let calendars = sql::calendars(&self.spec, &affected).filter(|_| calendars);
+        let learners = sql::learners(&self.spec, &affected).filter(|_| learners);
         if calendars.is_none() && learners.is_none() {
             return Ok(Tables {
                 learners: None,
@@ -411,9 +446,10 @@ impl Session {
                 dir,
             });
         }
+        self.busy.fetch_add(1, Ordering::SeqCst);
         let location = self.folder("evidence");
-        self.execute(sql::affected_table(&self.spec, &affected, &location))?;
         let read = (|| {
+            self.execute(sql::affected_table(&self.spec, &affected, &location), true)?;
             let calendars = calendars
                 .map(|s| self.unload_to_files(s, dir.path()))
                 .transpose()?;
@@ -422,9 +458,22 @@ impl Session {
                 .transpose()?;
             Ok((calendars, learners))
         })();
-        let dropped = self.execute(sql::drop_affected_table(&self.spec, &affected));
-        let (calendars, learners) = read?;
-        dropped?;
+        let dropped = self.execute(sql::drop_affected_table(&self.spec, &affected), false);
+        self.busy.fetch_sub(1, Ordering::SeqCst);
+        let dropped = dropped.map_err(|e| AthenaError::Results {
+            name: "drop_affected_table",
+            message: format!("{e}; drop `{}`.`{affected}` by hand", self.spec.database),
+        });
+        let (calendars, learners) = match (read, dropped) {
+            (Err(e), Err(d)) => {
+                eprintln!("streak-repair: warning: {d}");
+                return Err(e);
+            }
+            (read, dropped) => {
+                dropped?;
+                read?
+            }
+        };
         Ok(Tables {
             learners,
             calendars,
@@ -466,9 +515,9 @@ impl Session {
     }
 
     /// Runs a statement with no result files (DDL) and records it.
-    fn execute(&mut self, statement: Statement) -> Result<(), AthenaError> {
+    fn execute(&mut self, statement: Statement, interruptible: bool) -> Result<(), AthenaError> {
         let started = Instant::now();
-        let (id, status) = self.wait(&statement)?;
+        let (id, status) = self.wait(&statement, interruptible)?;
         self.record(statement.name, id, &status, None, &[], started);
         Ok(())
     }
@@ -480,7 +529,7 @@ impl Session {
         let started = Instant::now();
         let location = self.folder(name);
         eprintln!("athena: {name}: results to {location}");
-        let (id, status) = self.wait(&sql::unload(select, &location))?;
+        let (id, status) = self.wait(&sql::unload(select, &location), true)?;
         let results = |message: String| AthenaError::Results { name, message };
         let objects = self
             .result_objects(&status, &location)
@@ -498,13 +547,14 @@ impl Session {
         Ok(files)
     }
 
-    fn wait(&mut self, statement: &Statement) -> Result<(String, Status), AthenaError> {
-        self.querying.store(true, Ordering::SeqCst);
-        let result =
-            self.fetcher
-                .runtime()
-                .block_on(run(&self.api, statement, &self.policy, &mut self.interrupt));
-        self.querying.store(false, Ordering::SeqCst);
+    fn wait(&mut self, statement: &Statement, interruptible: bool) -> Result<(String, Status), AthenaError> {
+        self.busy.fetch_add(1, Ordering::SeqCst);
+        let interrupt = Some(&mut self.interrupt).filter(|_| interruptible);
+        let result = self
+            .fetcher
+            .runtime()
+            .block_on(run(&self.api, statement, &self.policy, interrupt));
+        self.busy.fetch_sub(1, Ordering::SeqCst);
         result
     }
 
@@ -601,22 +651,23 @@ fn run_id() -> String {
     format!("{}-{:06x}", now.strftime("%Y%m%dT%H%M%SZ"), noise & 0xff_ffff).to_lowercase()
 }
 
-/// Ctrl-C while a query runs asks the runner to stop it; at any other time it ends the
-/// process as the default handler would (outputs are committed by rename, so never half
-/// written).
-fn watch_ctrl_c(runtime: &tokio::runtime::Runtime) -> (watch::Receiver<bool>, Arc<AtomicBool>) {
+/// Ctrl-C while a query runs (or the scratch table exists) asks the runner to stop it
+/// and clean up; a second Ctrl-C, or one at any other time, ends the process as the
+/// default handler would (outputs are committed by rename, so never half written).
+fn watch_ctrl_c(runtime: &tokio::runtime::Runtime) -> (watch::Receiver<bool>, Arc<AtomicUsize>) {
     let (tx, rx) = watch::channel(false);
-    let querying = Arc::new(AtomicBool::new(false));
-    let flag = querying.clone();
+    let busy = Arc::new(AtomicUsize::new(0));
+    let flag = busy.clone();
     runtime.spawn(async move {
         while tokio::signal::ctrl_c().await.is_ok() {
-            if !flag.load(Ordering::SeqCst) {
+            if flag.load(Ordering::SeqCst) == 0 || *tx.borrow() {
                 std::process::exit(130);
             }
+            eprintln!("streak-repair: stopping the Athena query (Ctrl-C again to quit at once)");
             let _ = tx.send(true);
         }
     });
-    (rx, querying)
+    (rx, busy)
 }
 
 #[cfg(test)]
@@ -630,6 +681,8 @@ mod tests {
         start: RefCell<Vec<Result<String, ApiError>>>,
         statuses: RefCell<Vec<Result<Status, ApiError>>>,
         calls: RefCell<Vec<String>>,
+        /// Status calls never answer.
+        hang: bool,
     }
 
     fn status(state: State) -> Result<Status, ApiError> {
@@ -661,6 +714,9 @@ mod tests {
         }
         async fn status(&self, id: &str) -> Result<Status, ApiError> {
             self.calls.borrow_mut().push(format!("status {id}"));
+            if self.hang {
+                std::future::pending::<()>().await;
+            }
             let mut left = self.statuses.borrow_mut();
             if left.is_empty() {
                 return status(State::Running);
@@ -684,6 +740,7 @@ mod tests {
     const FAST: Policy = Policy {
         first_poll: Duration::from_millis(1),
         max_poll: Duration::from_millis(4),
+        call: Duration::from_secs(5),
         timeout: Duration::from_secs(60),
     };
 
@@ -693,7 +750,7 @@ mod tests {
             .enable_all()
             .build()
             .unwrap();
-        let result = rt.block_on(run(fake, &statement(), policy, &mut rx));
+        let result = rt.block_on(run(fake, &statement(), policy, Some(&mut rx)));
         (result, fake.calls.borrow().clone())
     }
 
@@ -751,6 +808,38 @@ mod tests {
     }
 
     #[test]
+    fn a_status_call_that_never_answers_is_a_failure_and_the_query_is_stopped() {
+        let f = Fake {
+            hang: true,
+            ..fake(vec![])
+        };
+        let policy = Policy {
+            call: Duration::from_millis(10),
+            ..FAST
+        };
+        let (result, calls) = run_fake(&f, &policy);
+        let e = result.unwrap_err().to_string();
+        assert!(e.contains("no answer within 0 s; it was stopped"), "{e}");
+        assert_eq!(calls.iter().filter(|c| *c == "status q-1").count(), 3);
+        assert_eq!(calls.last().unwrap(), "stop q-1");
+    }
+
+    #[test]
+    fn a_cleanup_statement_runs_on_after_ctrl_c() {
+        let f = fake(vec![status(State::Running), status(State::Succeeded)]);
+        let (tx, _rx) = watch::channel(false);
+        tx.send(true).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        assert!(rt.block_on(run(&f, &statement(), &FAST, None)).is_ok());
+        let mut rx = tx.subscribe();
+        let e = rt.block_on(run(&fake(vec![]), &statement(), &FAST, Some(&mut rx)));
+        assert!(e.unwrap_err().to_string().starts_with("athena: interrupted"));
+    }
+
+    #[test]
     fn a_query_past_its_timeout_is_stopped() {
         let policy = Policy {
             timeout: Duration::from_millis(30),
@@ -781,7 +870,7 @@ mod tests {
                 std::future::pending::<()>().await
             };
             tokio::select! {
-                r = run(&f, &statement, &FAST, &mut rx) => r,
+                r = run(&f, &statement, &FAST, Some(&mut rx)) => r,
                 _ = interrupt => unreachable!(),
             }
         });

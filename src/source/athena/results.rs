@@ -56,7 +56,7 @@ fn bucket(row: &[Option<String>]) -> Result<Bucket, String> {
     let learner_id = crate::query::learner_id(id.as_bytes())
         .ok_or_else(|| format!("learner_id {id:?} is not an unsigned 64-bit integer"))?;
     let (start, first, last, hits) = (int(1)?, int(2)?, int(3)?, int(4)?);
-    let inside = |t: i64| start <= t && t < start + 900;
+    let inside = |t: i64| start <= t && start.checked_add(900).is_some_and(|end| t < end);
     if start.rem_euclid(900) != 0 || !inside(first) || !inside(last) || first > last || hits < 1 {
         return Err(format!(
             "bucket_start {start}, first_time {first}, last_time {last}, hits {hits} \
@@ -164,6 +164,10 @@ mod tests {
             (("7", 900, 899, 905, 2, None, None), "not one quarter hour"),
             (("7", 900, 905, 1800, 2, None, None), "not one quarter hour"),
             (("7", 950, 950, 951, 2, None, None), "not one quarter hour"),
+            (
+                ("7", i64::MAX - 7, i64::MAX - 1, i64::MAX - 1, 2, None, None),
+                "not one quarter hour",
+            ),
             (("x7", 900, 905, 905, 1, None, None), "learner_id \"x7\""),
             (
                 ("7", 900, 905, 905, 1, Some(r#"["UTC"]"#), Some("[1,1]")),

@@ -29,7 +29,7 @@ pub struct Statement {
 pub enum SqlError {
     #[error("`athena.{0}` is needed for this query (see sql/access_log_table.sql)")]
     Missing(&'static str),
-    #[error("the {name} parameter is {len} characters; Athena takes at most {PARAMETER_LIMIT}")]
+    #[error("the {name} parameter is {len} characters quoted; Athena takes at most {PARAMETER_LIMIT}")]
     TooLong { name: &'static str, len: usize },
 }
 
@@ -102,32 +102,30 @@ pub fn evidence(
     );
     let first = incident.windows.iter().map(|w| w.start).min().unwrap_or(0) - skew_seconds;
     let last = incident.windows.iter().map(|w| w.end).max().unwrap_or(0) + lag_seconds;
+    // In the order of the `?`s in sql/evidence.sql.
     let values: [(&'static str, Option<String>); 9] = [
+        ("first_day", Some(partition_day(first))),
+        ("last_day", Some(partition_day(last))),
         ("bucket", ev.bucket.clone()),
-        ("key_prefix", Some(ev.key_prefix.clone())),
         ("operations", Some(ev.operations.join(","))),
         (
             "statuses",
             Some(join(ev.statuses.iter().map(u16::to_string).collect())),
         ),
+        ("windows", Some(windows)),
+        ("key_prefix", Some(ev.key_prefix.clone())),
         ("learner_param", Some(ev.learner_param.clone())),
         ("tz_param", Some(ev.tz_param.clone())),
-        ("windows", Some(windows)),
-        ("first_day", Some(partition_day(first))),
-        ("last_day", Some(partition_day(last))),
     ];
     let mut parameters = Vec::with_capacity(values.len());
     for (name, value) in values {
-        match value {
-            Some(v) if v.chars().count() > PARAMETER_LIMIT => {
-                return Err(SqlError::TooLong {
-                    name,
-                    len: v.chars().count(),
-                })
-            }
-            Some(v) => parameters.push(literal(&v)),
-            None => parameters.push("NULL".into()),
+        // The limit is on the value as sent: the quoted literal.
+        let sent = value.map_or_else(|| "NULL".to_string(), |v| literal(&v));
+        let len = sent.chars().count();
+        if len > PARAMETER_LIMIT {
+            return Err(SqlError::TooLong { name, len });
         }
+        parameters.push(sent);
     }
     Ok(Statement {
         name: "evidence",
@@ -246,22 +244,27 @@ log_first_day = "2024/01/01"
         let athena = inc.athena.as_ref().unwrap();
         let s = evidence(&inc, athena, 24 * 3600, 900).unwrap();
         assert!(!s.query.contains("DROP"), "the prefix reached the query text");
-        assert_eq!(s.parameters[1], "'brb/''; DROP TABLE calendars; --'");
-        // One parameter per `?` outside string literals.
-        let outside_literals: String = s.query.split('\'').step_by(2).collect();
+        assert_eq!(s.parameters[6], "'brb/''; DROP TABLE calendars; --'");
+        // One parameter per `?` outside comments and string literals.
+        let code: String = s
+            .query
+            .lines()
+            .map(|l| l.split("--").next().unwrap_or(""))
+            .collect();
+        let outside_literals: String = code.split('\'').step_by(2).collect();
         assert_eq!(outside_literals.matches('?').count(), s.parameters.len());
         assert_eq!(
             s.parameters,
             [
-                "'duo-brb'",
-                "'brb/''; DROP TABLE calendars; --'",
-                "'REST.GET.OBJECT,REST.HEAD.OBJECT'",
-                "'200,206,304'",
-                "'learner_id'",
-                "'tz'",
-                "'1795179600/1795192200'",
                 "'2026/11/20'",
                 "'2026/11/21'",
+                "'duo-brb'",
+                "'REST.GET.OBJECT,REST.HEAD.OBJECT'",
+                "'200,206,304'",
+                "'1795179600/1795192200'",
+                "'brb/''; DROP TABLE calendars; --'",
+                "'learner_id'",
+                "'tz'",
             ]
         );
     }
@@ -293,9 +296,14 @@ log_first_day = "2024/01/01"
             .unwrap_err()
             .to_string()
             .contains("athena.log_location"));
-        inc.evidence.key_prefix = "k".repeat(1025);
+        inc.evidence.key_prefix = "k".repeat(1022);
+        assert!(evidence(&inc, &athena, 0, 0).is_ok(), "1024 characters quoted");
+        inc.evidence.key_prefix = "k".repeat(1023);
         let e = evidence(&inc, &athena, 0, 0).unwrap_err().to_string();
-        assert!(e.contains("key_prefix parameter is 1025 characters"), "{e}");
+        assert!(
+            e.contains("key_prefix parameter is 1025 characters quoted"),
+            "{e}"
+        );
     }
 
     #[test]
