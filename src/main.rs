@@ -4,28 +4,10 @@
 //! output. Only `cmd/` wires the stages together. This file decides the exit code
 //! and prints errors, once.
 
-mod calendar;
-mod cells;
-mod cli;
-mod cmd;
-mod evidence;
-mod gather;
-mod incident;
-mod localday;
-mod logs;
-mod output;
-mod plan;
-mod progress;
-mod query;
-mod report;
-mod rules;
-mod rundir;
-mod scan;
-mod source;
-
 use std::process::ExitCode;
 
 use clap::Parser;
+use streak_repair::{cli, cmd};
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
