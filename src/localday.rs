@@ -207,7 +207,8 @@ impl Tzdb {
         if tz.is_unknown() {
             return None;
         }
-        Some(Zone { tz })
+        let missing = missing_dates(&tz).into();
+        Some(Zone { tz, missing })
     }
 }
 
@@ -239,6 +240,50 @@ fn dir_version(dir: &Path) -> Option<String> {
 #[derive(Debug, Clone)]
 pub struct Zone {
     tz: TimeZone,
+    /// The dates of [`FAST_YEARS`] that no instant has (Pacific/Apia 2011-12-30), found
+    /// once so that `exists` (every calendar day, every step of a streak) needs no lookup.
+    missing: std::sync::Arc<[Date]>,
+}
+
+/// The years whose dates `exists` answers from `Zone::missing`; others ask the zone.
+const FAST_YEARS: std::ops::RangeInclusive<i16> = 1800..=2200;
+
+/// Every date in [`FAST_YEARS`] that a gap swallows whole. A gap skips the local times
+/// [L, L + jump), so only a forward jump of a day or more can swallow a date.
+fn missing_dates(tz: &TimeZone) -> Vec<Date> {
+    let year = |y: i16| {
+        jiff::civil::date(y, 1, 1)
+            .to_zoned(TimeZone::UTC)
+            .map(|z| z.timestamp())
+    };
+    let (Ok(start), Ok(end)) = (year(*FAST_YEARS.start()), year(*FAST_YEARS.end() + 1)) else {
+        return Vec::new();
+    };
+    let mut missing = Vec::new();
+    for t in tz.following(start).take_while(|t| t.timestamp() < end) {
+        let at = t.timestamp();
+        let before = tz.to_offset(at - jiff::SignedDuration::from_secs(1));
+        let jump = i64::from(t.offset().seconds()) - i64::from(before.seconds());
+        if jump < 86_400 {
+            continue;
+        }
+        let skipped_from = before.to_datetime(at);
+        let mut d = skipped_from.date();
+        if skipped_from.time() != Time::midnight() {
+            d = d.tomorrow().unwrap_or(d);
+        }
+        // Dates whose whole day is in the gap; the slow test has the last word.
+        while d.to_datetime(Time::midnight()) < skipped_from + jiff::SignedDuration::from_secs(jump) {
+            if Zone::day_start_in(tz, d).is_none() {
+                missing.push(d);
+            }
+            d = match d.tomorrow() {
+                Ok(next) => next,
+                Err(_) => break,
+            };
+        }
+    }
+    missing
 }
 
 impl Zone {
@@ -264,6 +309,9 @@ impl Zone {
 
     /// Whether some instant has local date `d` in this zone.
     pub fn exists(&self, d: Date) -> bool {
+        if FAST_YEARS.contains(&d.year()) {
+            return self.missing.binary_search(&d).is_err();
+        }
         self.day_start(d).is_some()
     }
 
@@ -273,8 +321,12 @@ impl Zone {
     /// day then begins at, e.g., 01:00). A gap that swallows the whole day means `d`
     /// does not exist.
     pub fn day_start(&self, d: Date) -> Option<i64> {
+        Zone::day_start_in(&self.tz, d)
+    }
+
+    fn day_start_in(tz: &TimeZone, d: Date) -> Option<i64> {
         let midnight = d.to_datetime(Time::midnight());
-        let amb = self.tz.to_ambiguous_timestamp(midnight);
+        let amb = tz.to_ambiguous_timestamp(midnight);
         // `earlier` fails only at the ends of jiff's range, where we answer None.
         let first = match amb.offset() {
             AmbiguousOffset::Unambiguous { .. } | AmbiguousOffset::Fold { .. } => amb.earlier().ok()?,
@@ -283,14 +335,14 @@ impl Zone {
                 // instant still before the transition. The transition that follows it
                 // is the first instant after the gap.
                 let before_gap = amb.earlier().ok()?;
-                match self.tz.following(before_gap).next() {
+                match tz.following(before_gap).next() {
                     Some(transition) => transition.timestamp(),
                     None => amb.later().ok()?,
                 }
             }
         };
         let secs = first.as_second();
-        (self.local_date(secs) == d).then_some(secs)
+        (tz.to_datetime(first).date() == d).then_some(secs)
     }
 
     /// The next date after `d` that exists in this zone. Saturates (returns `d`) at the
@@ -717,7 +769,8 @@ mod tests {
         assert_eq!(w.next_day(Date::MAX), Date::MAX);
     }
 
-    /// For every zone and every transition from 1900 to 2100, the dates around it obey:
+    /// For every zone and every transition from 1900 to 2100, the dates around it obey
+    /// (and `exists`, answered from the precomputed missing dates, agrees with day_start):
     /// local_date(day_start(d)) == d, local_date(day_start(d) - 1) == prev_day(d), and
     /// next_day/prev_day are inverse on existing dates.
     fn check_db_properties(db: &Tzdb) -> usize {
@@ -749,6 +802,8 @@ mod tests {
                 }
                 for d in dates {
                     checked += 1;
+                    // The precomputed missing dates agree with asking the zone.
+                    assert_eq!(z.exists(d), z.day_start(d).is_some(), "{name} {d}");
                     let Some(start) = z.day_start(d) else {
                         // A missing date: nothing has that local date around here.
                         for probe in [s - 1, s, s + 1] {
