@@ -72,7 +72,13 @@ struct BlockResult {
     rejections: Vec<Rejection>,
 }
 
-pub fn gather(inputs: &[Input], matcher: &Matcher, progress: &dyn Progress) -> anyhow::Result<Gathered> {
+/// `hash`: give each input's SHA-256 (for run.json).
+pub fn gather(
+    inputs: &[Input],
+    matcher: &Matcher,
+    progress: &dyn Progress,
+    hash: bool,
+) -> anyhow::Result<Gathered> {
     let mut all = Gathered {
         evidence: Vec::new(),
         near_misses: Vec::new(),
@@ -82,6 +88,7 @@ pub fn gather(inputs: &[Input], matcher: &Matcher, progress: &dyn Progress) -> a
     };
     all.digests = scan::run(
         inputs,
+        hash,
         progress,
         |block| classify_block(block, matcher),
         |r: BlockResult| {

@@ -52,9 +52,11 @@ impl Progress for () {
 }
 
 /// Runs `process` over every block of every input, in parallel, and feeds the
-/// results to `consume` in input and line order. Returns each input's digest.
+/// results to `consume` in input and line order. Returns each input's digest (with its
+/// SHA-256 when `hash`).
 pub fn run<T, P, C>(
     inputs: &[Input],
+    hash: bool,
     progress: &dyn Progress,
     process: P,
     mut consume: C,
@@ -64,7 +66,7 @@ where
     P: Fn(&Block) -> T + Sync,
     C: FnMut(T) -> anyhow::Result<()>,
 {
-    let mut reader = Reader::new(inputs);
+    let mut reader = Reader::new(inputs, hash);
     let mut batch = reader.next_batch()?;
     while !batch.is_empty() {
         let (results, next) = rayon::join(
@@ -82,6 +84,7 @@ where
 
 struct Reader<'a> {
     inputs: &'a [Input],
+    hash: bool,
     next: usize,
     open: Option<(usize, Opened, u64)>,
     carry: Vec<u8>,
@@ -89,9 +92,10 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    fn new(inputs: &'a [Input]) -> Reader<'a> {
+    fn new(inputs: &'a [Input], hash: bool) -> Reader<'a> {
         Reader {
             inputs,
+            hash,
             next: 0,
             open: None,
             carry: Vec::new(),
@@ -121,7 +125,7 @@ impl<'a> Reader<'a> {
                 if self.next == self.inputs.len() {
                     return Ok(None);
                 }
-                let opened = Opened::open(&self.inputs[self.next])?;
+                let opened = Opened::open(&self.inputs[self.next], self.hash)?;
                 self.open = Some((self.next, opened, 1));
                 self.next += 1;
             }
@@ -187,6 +191,7 @@ mod tests {
         let mut out = Vec::new();
         run(
             inputs,
+            false,
             &(),
             |b: &Block| {
                 b.lines()

@@ -333,7 +333,7 @@ fn collect(
     }
     let inputs = source::expand(&args.logs, s3)?;
     let bar = Bar::new(args.quiet);
-    let mut gathered = gather::gather(&inputs.list, &Matcher::new(incident), &bar)?;
+    let mut gathered = gather::gather(&inputs.list, &Matcher::new(incident), &bar, true)?;
     bar.finish();
     let duplicates = evidence::dedupe(&mut gathered.evidence);
     if !args.quiet {

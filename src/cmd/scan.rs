@@ -76,7 +76,7 @@ pub fn run(args: Args) -> anyhow::Result<super::Finding> {
 }
 
 fn print_evidence(incident: &Incident, inputs: &[Input], out: &mut dyn Write) -> anyhow::Result<()> {
-    let mut g = gather::gather(inputs, &Matcher::new(incident), &())?;
+    let mut g = gather::gather(inputs, &Matcher::new(incident), &(), false)?;
     evidence::dedupe(&mut g.evidence);
     super::warn_rejections(inputs, &g.rejections, g.counts.rejected.values().sum());
     for e in &g.evidence {
@@ -98,6 +98,7 @@ fn print_all(inputs: &[Input], out: &mut dyn Write) -> anyhow::Result<()> {
     let names: Vec<String> = inputs.iter().map(Input::name).collect();
     crate::scan::run(
         inputs,
+        false,
         &(),
         |block: &Block| render_block(block, &names[block.input]),
         |bytes: Vec<u8>| out.write_all(&bytes).context("cannot write to stdout"),

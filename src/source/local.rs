@@ -46,7 +46,7 @@ mod tests {
     use std::path::Path;
 
     fn read_all(path: &Path) -> (Vec<u8>, InputDigest) {
-        let mut o = Opened::open(&Input::Local(path.into())).unwrap();
+        let mut o = Opened::open(&Input::Local(path.into()), true).unwrap();
         let mut out = Vec::new();
         o.read_to_end(&mut out).unwrap();
         (out, o.finish().unwrap())

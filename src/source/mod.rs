@@ -101,7 +101,7 @@ pub fn table(arg: &str, s3: &s3::Options) -> Result<Table, SourceError> {
 impl Table {
     /// Size and SHA-256 of the table as stored, named as given.
     pub fn digest(&self) -> Result<InputDigest, SourceError> {
-        let digest = Opened::open(&Input::Local(self.path.clone()))?.finish()?;
+        let digest = Opened::open(&Input::Local(self.path.clone()), true)?.finish()?;
         Ok(InputDigest {
             path: self.name.clone(),
             ..digest
@@ -137,17 +137,19 @@ impl SourceError {
     }
 }
 
-/// Counts and hashes the stored bytes as they pass.
+/// Counts and (when asked) hashes the stored bytes as they pass.
 struct Hashing {
     inner: Box<dyn Read + Send>,
-    hasher: Sha256,
+    hasher: Option<Sha256>,
     bytes: u64,
 }
 
 impl Read for Hashing {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
+        if let Some(h) = &mut self.hasher {
+            h.update(&buf[..n]);
+        }
         self.bytes += n as u64;
         Ok(n)
     }
@@ -169,7 +171,9 @@ pub struct Opened {
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 impl Opened {
-    pub fn open(input: &Input) -> Result<Opened, SourceError> {
+    /// `hash`: compute the SHA-256 of the stored bytes for [`Opened::finish`] (run.json
+    /// needs it; `scan` does not, and it costs a core-second per 2 GB).
+    pub fn open(input: &Input, hash: bool) -> Result<Opened, SourceError> {
         let name = input.name();
         let inner: Box<dyn Read + Send> = match input {
             Input::Local(path) => Box::new(local::open(path)?),
@@ -179,7 +183,7 @@ impl Opened {
             256 * 1024,
             Hashing {
                 inner,
-                hasher: Sha256::new(),
+                hasher: hash.then(Sha256::new),
                 bytes: 0,
             },
         );
@@ -199,7 +203,7 @@ impl Opened {
     }
 
     /// Reads what is left of the stored bytes (so the hash covers all of them) and
-    /// returns the digest.
+    /// returns the digest; its `sha256` is empty unless the input was opened to hash.
     pub fn finish(self) -> Result<InputDigest, SourceError> {
         let mut stored = match self.decoded {
             Decoded::Plain(s) => s,
@@ -210,7 +214,10 @@ impl Opened {
         Ok(InputDigest {
             path: self.name,
             bytes: hashing.bytes,
-            sha256: hex::encode(hashing.hasher.finalize()),
+            sha256: hashing
+                .hasher
+                .map(|h| hex::encode(h.finalize()))
+                .unwrap_or_default(),
         })
     }
 }
