@@ -6,7 +6,7 @@ GENERATED := testdata/generated
 
 CHROMIUM ?= chromium
 
-.PHONY: build demo test lint browser moto sql-test testdata clean
+.PHONY: build demo test lint browser moto sql-test testdata bench bench-data clean
 
 build:
 	$(CARGO) build --release --locked
@@ -31,7 +31,7 @@ browser:
 		echo "installing Debian's chromium for the HTML report test"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
 
-## moto's S3-protocol server for the S3 tests (PyPI moto[server], in .venv; the tests
+## moto's S3 and Athena servers for the AWS tests (PyPI moto[server], in .venv; the tests
 ## start it on a free loopback port and stop it).
 MOTO := .venv/bin/moto_server
 moto: $(MOTO)
@@ -65,7 +65,32 @@ testdata: build $(SQL_DEPS)
 	rm -rf $(GENERATED)/logs
 	$(CARGO) run --release --locked --example gen_incident -- --out $(GENERATED) --learners 2000 --gzip --seed 20261120
 	$(BIN) replay $(GENERATED) --update
+	$(CARGO) build --locked
 	.venv/bin/python tests/sql_check.py --write-results testdata/small
+
+## Benchmark data from the project's generator (deterministic; ~5 GB of disk while made).
+## single: the first 2 GiB of a generated day for 2 million learners (cut at a line end),
+## with their learners and calendars as Parquet; small-files: the first 4,000 of 13,000
+## objects of the same day, as S3 delivers them.
+BENCH := bench/data
+GEN := target/release/examples/gen_incident --learners 2000000 --target-bytes 2Gi --poll-share 0.25 --seed 5
+bench-data:
+	$(CARGO) build --release --locked --example gen_incident
+	test -f $(BENCH)/single/.done || { rm -rf $(BENCH)/single && $(GEN) --files 1 --parquet --out $(BENCH)/single \
+	  && rm $(BENCH)/single/calendars.csv \
+	  && f=$$(ls $(BENCH)/single/logs/*) && head -c 2147483648 "$$f" | sed '$$d' > "$$f.cut" && mv "$$f.cut" "$$f" \
+	  && touch $(BENCH)/single/.done; }
+	test -f $(BENCH)/small-files/.done || { rm -rf $(BENCH)/small-files && $(GEN) --files 13000 --out $(BENCH)/small-files \
+	  && rm $(BENCH)/small-files/calendars.csv $(BENCH)/small-files/learners.csv \
+	  && ls $(BENCH)/small-files/logs | sort | tail -n +4001 | sed 's|^|$(BENCH)/small-files/logs/|' | xargs rm -f \
+	  && touch $(BENCH)/small-files/.done; }
+
+## wc -l, cat, DuckDB (PyPI, pinned) and streak-repair scan/plan on the same data,
+## interleaved, median of 5: prints the table and writes bench/results.md (several minutes;
+## not part of make test). Criterion micro-benchmarks: cargo bench --bench stages.
+bench: bench-data $(SQL_DEPS)
+	$(CARGO) build --release --locked --bin streak-repair
+	.venv/bin/python bench/bench.py --runs 5
 
 clean:
 	rm -rf out target .venv
