@@ -281,7 +281,8 @@ fn csv_rows(path: &Path, columns: &[&str], f: &mut RowFn<'_>) -> Result<(), Tabl
     while reader.read_record(&mut record).map_err(csv_err)? {
         let line = record.position().map_or(0, |p| p.line());
         for (cell, &i) in cells.iter_mut().zip(&index) {
-            *cell = record.get(i).filter(|v| !v.is_empty()).map(str::to_string);
+            let value = record.get(i).unwrap_or_default();
+            crate::cells::set(cell, !value.is_empty(), |s| s.push_str(value));
         }
         f(Place::Line(line), &cells)?;
     }
@@ -349,7 +350,7 @@ fn parquet_rows(path: &Path, columns: &[&str], f: &mut RowFn<'_>) -> Result<(), 
         for i in 0..batch.num_rows() {
             row += 1;
             for (cell, array) in cells.iter_mut().zip(&arrays) {
-                *cell = array(i);
+                array(i, cell);
             }
             f(Place::Row(row), &cells)?;
         }

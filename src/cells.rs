@@ -1,9 +1,13 @@
 //! Arrow columns read as text cells, whatever type an export chose for ids, dates and
 //! names: shared by the table readers and Athena's Parquet results.
 
+use std::fmt::Write;
+
 use arrow_array::{Array, RecordBatch};
 
-pub type Cell<'a> = Box<dyn Fn(usize) -> Option<String> + 'a>;
+/// Writes row `i`'s text into the cell, reusing its allocation (`None` for a null):
+/// readers go through hundreds of millions of cells.
+pub type Cell<'a> = Box<dyn Fn(usize, &mut Option<String>) + 'a>;
 
 /// A column as a cell-to-text function, for the types exports use for ids, dates and names.
 pub fn text_column<'a>(batch: &'a RecordBatch, name: &str) -> Result<Cell<'a>, String> {
@@ -15,9 +19,9 @@ pub fn text_column<'a>(batch: &'a RecordBatch, name: &str) -> Result<Cell<'a>, S
         .ok_or_else(|| format!("no `{name}` column"))?;
     let column: &'a dyn Array = column.as_ref();
     Ok(match column.data_type() {
-        DataType::Utf8 => cells(column, |i| column.as_string::<i32>().value(i)),
-        DataType::LargeUtf8 => cells(column, |i| column.as_string::<i64>().value(i)),
-        DataType::Utf8View => cells(column, |i| column.as_string_view().value(i)),
+        DataType::Utf8 => texts(column, |i| column.as_string::<i32>().value(i)),
+        DataType::LargeUtf8 => texts(column, |i| column.as_string::<i64>().value(i)),
+        DataType::Utf8View => texts(column, |i| column.as_string_view().value(i)),
         DataType::UInt64 => cells(column, |i| column.as_primitive::<UInt64Type>().value(i)),
         DataType::Int64 => cells(column, |i| column.as_primitive::<Int64Type>().value(i)),
         DataType::UInt32 => cells(column, |i| column.as_primitive::<UInt32Type>().value(i)),
@@ -31,9 +35,29 @@ pub fn text_column<'a>(batch: &'a RecordBatch, name: &str) -> Result<Cell<'a>, S
     })
 }
 
-/// A column's cells as text, nulls as `None`.
-fn cells<'a, V: ToString>(column: &'a dyn Array, value: impl Fn(usize) -> V + 'a) -> Cell<'a> {
-    Box::new(move |i| column.is_valid(i).then(|| value(i).to_string()))
+/// A text column's cells.
+fn texts<'a>(column: &'a dyn Array, value: impl Fn(usize) -> &'a str + 'a) -> Cell<'a> {
+    Box::new(move |i, cell| set(cell, column.is_valid(i), |s| s.push_str(value(i))))
+}
+
+/// A column's cells as their text.
+fn cells<'a, V: std::fmt::Display>(column: &'a dyn Array, value: impl Fn(usize) -> V + 'a) -> Cell<'a> {
+    Box::new(move |i, cell| {
+        set(cell, column.is_valid(i), |s| {
+            let _ = write!(s, "{}", value(i));
+        })
+    })
+}
+
+/// Refills a cell in place; a null empties it.
+pub fn set(cell: &mut Option<String>, valid: bool, fill: impl FnOnce(&mut String)) {
+    if !valid {
+        *cell = None;
+        return;
+    }
+    let text = cell.get_or_insert_with(String::new);
+    text.clear();
+    fill(text);
 }
 
 /// Days since 1970-01-01 as `YYYY-MM-DD`.

@@ -27,11 +27,14 @@ pub fn buckets(place: &str, bytes: Bytes) -> Result<Vec<Bucket>, String> {
         .build()
         .map_err(|e| format!("{place}: not a readable Parquet file: {e}"))?;
     let mut out = Vec::new();
+    let mut row = vec![None; COLUMNS.len()];
     for batch in reader {
         let batch = batch.map_err(|e| format!("{place}: not a readable Parquet file: {e}"))?;
         let columns = cells(&batch).map_err(|m| format!("{place}: {m}"))?;
         for i in 0..batch.num_rows() {
-            let row: Vec<Option<String>> = columns.iter().map(|c| c(i)).collect();
+            for (cell, column) in row.iter_mut().zip(&columns) {
+                column(i, cell);
+            }
             out.push(bucket(&row).map_err(|m| bad(out.len() + 1, m))?);
         }
     }
