@@ -24,13 +24,18 @@ impl Block {
     /// Each line with its number; a final line without `\n` is a line, a final `\n`
     /// does not start one.
     pub fn lines(&self) -> impl Iterator<Item = (u64, &[u8])> {
-        let data = self.data.strip_suffix(b"\n").unwrap_or(&self.data);
-        let lines = (!self.data.is_empty()).then(|| data.split(|&b| b == b'\n'));
-        lines
-            .into_iter()
-            .flatten()
-            .zip(self.first_line..)
-            .map(|(l, n)| (n, l))
+        let data = &self.data[..];
+        // Line ends found with memchr (SIMD), not byte by byte.
+        let ends = memchr::memchr_iter(b'\n', data)
+            .chain((!data.ends_with(b"\n") && !data.is_empty()).then_some(data.len()));
+        let mut start = 0;
+        ends.map(move |end| {
+            let line = &data[start..end];
+            start = end + 1;
+            line
+        })
+        .zip(self.first_line..)
+        .map(|(l, n)| (n, l))
     }
 }
 
@@ -186,6 +191,29 @@ impl<'a> Reader<'a> {
 mod tests {
     use super::*;
     use std::path::PathBuf;
+
+    #[test]
+    fn blocks_split_into_numbered_lines() {
+        let lines = |data: &[u8]| {
+            let b = Block {
+                input: 0,
+                first_line: 7,
+                line_count: 0,
+                data: data.to_vec(),
+            };
+            b.lines().map(|(n, l)| (n, l.to_vec())).collect::<Vec<_>>()
+        };
+        let v = |items: &[(u64, &str)]| {
+            items
+                .iter()
+                .map(|&(n, l)| (n, l.as_bytes().to_vec()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(lines(b"a\n\nb"), v(&[(7, "a"), (8, ""), (9, "b")]));
+        assert_eq!(lines(b"a\n"), v(&[(7, "a")]));
+        assert_eq!(lines(b"\n"), v(&[(7, "")]));
+        assert_eq!(lines(b""), v(&[]));
+    }
 
     fn lines_of(inputs: &[Input]) -> Vec<(usize, u64, String)> {
         let mut out = Vec::new();
