@@ -148,18 +148,18 @@ impl<'a> Reader<'a> {
         };
         let mut data = std::mem::take(&mut self.carry);
         let want = BLOCK.max(data.len() * 2);
-        let mut eof = false;
-        while data.len() < want {
-            let start = data.len();
-            data.resize(want, 0);
-            let n = opened
-                .read(&mut data[start..])
-                .map_err(|e| SourceError::new(opened.name(), "cannot read", e))?;
-            data.truncate(start + n);
-            if n == 0 {
-                eof = true;
-                break;
-            }
+        // Read straight into spare capacity: no zero-filling, and a small input touches
+        // (and keeps resident) only the pages it fills.
+        data.reserve_exact(want - data.len());
+        let asked = (want - data.len()) as u64;
+        let n = opened
+            .by_ref()
+            .take(asked)
+            .read_to_end(&mut data)
+            .map_err(|e| SourceError::new(opened.name(), "cannot read", e))?;
+        let eof = (n as u64) < asked;
+        if eof {
+            data.shrink_to_fit();
         }
         let (input, start_line) = (*input, *first_line);
         if !eof {
