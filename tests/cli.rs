@@ -1193,35 +1193,67 @@ fn the_same_incident_read_from_s3_gives_byte_identical_outputs() {
     );
 }
 
+/// `plan --source athena` on the small incident against a fresh moto, whose Athena
+/// queries move through their states as `transition` says; stderr is piped.
+struct AthenaRun {
+    moto: Moto,
+    runtime: tokio::runtime::Runtime,
+    client: aws_sdk_s3::Client,
+    w: Workdir,
+    out: PathBuf,
+    child: std::process::Child,
+}
+
+impl AthenaRun {
+    fn start(transition: &str) -> AthenaRun {
+        let moto = Moto::start();
+        let (runtime, client) = moto.client();
+        runtime
+            .block_on(client.create_bucket().bucket("athena-results").send())
+            .unwrap();
+        moto.moto_api(
+            "/moto-api/state-manager/set-transition",
+            &format!(r#"{{"model_name": "athena::execution", "transition": {transition}}}"#),
+        );
+        let w = Workdir::new();
+        let out = w.path("athena");
+        let incident = small().join("incident.toml");
+        let child = moto.spawn(&[
+            "plan",
+            "--source",
+            "athena",
+            "--incident",
+            incident.to_str().unwrap(),
+            "--endpoint-url",
+            &moto.endpoint,
+            "--s3-path-style",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        AthenaRun {
+            moto,
+            runtime,
+            client,
+            w,
+            out,
+            child,
+        }
+    }
+}
+
 #[test]
 fn the_same_incident_through_athena_gives_byte_identical_outputs() {
     use std::io::{BufRead, BufReader};
-    let moto = Moto::start();
-    let (runtime, client) = moto.client();
-    runtime
-        .block_on(client.create_bucket().bucket("athena-results").send())
-        .unwrap();
     // Each state of a query lasts a second, so the test puts a query's results in place
     // (what Athena's UNLOAD would write) between its announcement and its success.
-    moto.moto_api(
-        "/moto-api/state-manager/set-transition",
-        r#"{"model_name": "athena::execution", "transition": {"progression": "time", "seconds": 1}}"#,
-    );
-    let w = Workdir::new();
-    let out = w.path("athena");
-    let incident = small().join("incident.toml");
-    let mut child = moto.spawn(&[
-        "plan",
-        "--source",
-        "athena",
-        "--incident",
-        incident.to_str().unwrap(),
-        "--endpoint-url",
-        &moto.endpoint,
-        "--s3-path-style",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let AthenaRun {
+        moto,
+        runtime,
+        client,
+        w,
+        mut child,
+        ..
+    } = AthenaRun::start(r#"{"progression": "time", "seconds": 1}"#);
     let mut stderr = String::new();
     for line in BufReader::new(child.stderr.take().unwrap()).lines() {
         let line = line.unwrap();
@@ -1391,31 +1423,15 @@ fn sql_prints_what_athena_would_run_with_incident_values_only_as_parameters() {
 #[test]
 fn ctrl_c_while_athena_runs_a_query_stops_it() {
     use std::io::{BufRead, BufReader};
-    let moto = Moto::start();
-    let (runtime, client) = moto.client();
-    runtime
-        .block_on(client.create_bucket().bucket("athena-results").send())
-        .unwrap();
     // Queries never finish on their own.
-    moto.moto_api(
-        "/moto-api/state-manager/set-transition",
-        r#"{"model_name": "athena::execution", "transition": {"progression": "manual", "times": 1000000}}"#,
-    );
-    let w = Workdir::new();
-    let out = w.path("athena");
-    let incident = small().join("incident.toml");
-    let mut child = moto.spawn(&[
-        "plan",
-        "--source",
-        "athena",
-        "--incident",
-        incident.to_str().unwrap(),
-        "--endpoint-url",
-        &moto.endpoint,
-        "--s3-path-style",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let AthenaRun {
+        moto,
+        runtime,
+        out,
+        mut child,
+        w: _w,
+        ..
+    } = AthenaRun::start(r#"{"progression": "manual", "times": 1000000}"#);
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
     let id = loop {
         let line = lines.next().expect("the query never started").unwrap();
