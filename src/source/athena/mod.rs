@@ -451,10 +451,10 @@ impl Session {
         let read = (|| {
             self.execute(sql::affected_table(&self.spec, &affected, &location), true)?;
             let calendars = calendars
-                .map(|s| self.unload_to_files(s, dir.path()))
+                .map(|s| self.unload_to_files(s, dir.path(), self.spec.calendars_table.clone()))
                 .transpose()?;
             let learners = learners
-                .map(|s| self.unload_to_files(s, dir.path()))
+                .map(|s| self.unload_to_files(s, dir.path(), self.spec.learners_table.clone()))
                 .transpose()?;
             Ok((calendars, learners))
         })();
@@ -482,16 +482,14 @@ impl Session {
     }
 
     /// UNLOADs a query and saves its files under `dir`, with a digest of them all.
+    /// `table` is the Athena table the query reads, to name the input in run.json.
     fn unload_to_files(
         &mut self,
         select: Statement,
         dir: &std::path::Path,
+        table: Option<String>,
     ) -> Result<(Vec<PathBuf>, InputDigest), AthenaError> {
         let name = select.name;
-        let table = match name {
-            "calendars" => self.spec.calendars_table.clone(),
-            _ => self.spec.learners_table.clone(),
-        };
         let files = self.unload(select)?;
         let mut paths = Vec::new();
         let mut hash = Sha256::new();

@@ -172,31 +172,45 @@ pub fn drop_affected_table(athena: &AthenaSpec, table: &str) -> Statement {
 /// sql/calendars.sql, when the incident names a calendars table.
 pub fn calendars(athena: &AthenaSpec, affected: &str) -> Option<Statement> {
     let table = athena.calendars_table.as_deref()?;
-    let values = [
-        ("database", athena.database.as_str()),
+    Some(affected_rows(
+        CALENDARS,
+        "calendars",
         ("calendars_table", table),
-        ("affected_table", affected),
-    ];
-    Some(Statement {
-        name: "calendars",
-        query: fill(CALENDARS, &values),
-        parameters: Vec::new(),
-    })
+        athena,
+        affected,
+    ))
 }
 
 /// sql/learners.sql, when the incident names a learners table.
 pub fn learners(athena: &AthenaSpec, affected: &str) -> Option<Statement> {
     let table = athena.learners_table.as_deref()?;
+    Some(affected_rows(
+        LEARNERS,
+        "learners",
+        ("learners_table", table),
+        athena,
+        affected,
+    ))
+}
+
+/// A query of a table's rows for the affected learners (calendars.sql, learners.sql).
+fn affected_rows(
+    file: &str,
+    name: &'static str,
+    table: (&str, &str),
+    athena: &AthenaSpec,
+    affected: &str,
+) -> Statement {
     let values = [
         ("database", athena.database.as_str()),
-        ("learners_table", table),
+        table,
         ("affected_table", affected),
     ];
-    Some(Statement {
-        name: "learners",
-        query: fill(LEARNERS, &values),
+    Statement {
+        name,
+        query: fill(file, &values),
         parameters: Vec::new(),
-    })
+    }
 }
 
 /// A SELECT wrapped so Athena writes its result as Parquet files under `location`.
