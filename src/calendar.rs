@@ -6,11 +6,12 @@
 //! Zone names are kept as given; whether they are valid is for the tz database.
 
 use std::collections::hash_map::Entry;
-use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
 
 use jiff::civil::Date;
+
+use crate::cells::Value;
 
 /// What a calendar says of one local day; the order is strength: a date listed with
 /// several kinds counts as the strongest.
@@ -73,42 +74,42 @@ impl fmt::Display for Place {
 #[derive(Debug, Default)]
 pub struct Learners {
     /// The first row's zone per learner; `None` when that row left it empty.
-    zones: HashMap<u64, Option<Box<str>>>,
+    zones: foldhash::HashMap<u64, Option<Box<str>>>,
     /// Rows read, including skipped ones.
     pub rows: u64,
     /// Rows for a learner already seen; the first row wins.
     pub repeated_rows: u64,
 }
 
+/// Which learners a reader keeps; it runs on every row, on many threads.
+pub type Keep<'a> = dyn Fn(u64) -> bool + Sync + 'a;
+
 /// Reads the learners files (one, or the parts of a query result) in order, keeping
 /// rows whose learner `keep` accepts.
-pub fn read_learners<P: AsRef<Path>>(
-    paths: &[P],
-    keep: &dyn Fn(u64) -> bool,
-) -> Result<Learners, TableError> {
+pub fn read_learners<P: AsRef<Path>>(paths: &[P], keep: &Keep<'_>) -> Result<Learners, TableError> {
     let mut out = Learners::default();
     for path in paths {
-        read_learners_file(path.as_ref(), keep, &mut out)?;
+        let path = path.as_ref();
+        let row = |place, cells: &[Value<'_>]| {
+            let id = cells[0].learner_id().map_err(|m| err(path, place, m))?;
+            let tz = match cells[1] {
+                Value::Null | Value::Text(_) => cells[1].text().map(Box::from),
+                other => return Err(err(path, place, format!("tz {other} is not a zone name"))),
+            };
+            Ok(keep(id).then_some((id, tz)))
+        };
+        out.rows += read_rows(path, &["learner_id", "tz"], &row, &mut |chunk| {
+            for (id, tz) in chunk {
+                match out.zones.entry(id) {
+                    Entry::Occupied(_) => out.repeated_rows += 1,
+                    Entry::Vacant(v) => {
+                        v.insert(tz);
+                    }
+                }
+            }
+        })?;
     }
     Ok(out)
-}
-
-fn read_learners_file(path: &Path, keep: &dyn Fn(u64) -> bool, out: &mut Learners) -> Result<(), TableError> {
-    for_each_row(path, &["learner_id", "tz"], &mut |place, cells| {
-        out.rows += 1;
-        let id = learner_id(&cells[0]).map_err(|m| err(path, place, m))?;
-        if !keep(id) {
-            return Ok(());
-        }
-        let tz = cells[1].as_deref().map(str::trim).filter(|z| !z.is_empty());
-        match out.zones.entry(id) {
-            Entry::Occupied(_) => out.repeated_rows += 1,
-            Entry::Vacant(v) => {
-                v.insert(tz.map(Box::from));
-            }
-        }
-        Ok(())
-    })
 }
 
 impl Learners {
@@ -126,7 +127,7 @@ impl Learners {
 /// Every kept learner's days, sorted and merged to the strongest kind per date.
 #[derive(Debug, Default)]
 pub struct Calendars {
-    pub days: HashMap<u64, Days>,
+    pub days: foldhash::HashMap<u64, Days>,
     pub rows: u64,
 }
 
@@ -138,13 +139,27 @@ impl Calendars {
 
 /// Reads the calendars files (one, or the parts of a query result), keeping rows whose
 /// learner `keep` accepts.
-pub fn read_calendars<P: AsRef<Path>>(
-    paths: &[P],
-    keep: &dyn Fn(u64) -> bool,
-) -> Result<Calendars, TableError> {
+pub fn read_calendars<P: AsRef<Path>>(paths: &[P], keep: &Keep<'_>) -> Result<Calendars, TableError> {
     let mut out = Calendars::default();
     for path in paths {
-        read_calendars_file(path.as_ref(), keep, &mut out)?;
+        let path = path.as_ref();
+        let row = |place, cells: &[Value<'_>]| {
+            let id = cells[0].learner_id().map_err(|m| err(path, place, m))?;
+            if !keep(id) {
+                return Ok(None);
+            }
+            let date = parse_date(cells[1]).map_err(|m| err(path, place, m))?;
+            let kind = cells[2].text().and_then(DayKind::parse).ok_or_else(|| {
+                let m = format!("kind {} is not practice, freeze or repair", cells[2]);
+                err(path, place, m)
+            })?;
+            Ok(Some((id, date, kind)))
+        };
+        out.rows += read_rows(path, &["learner_id", "date", "kind"], &row, &mut |chunk| {
+            for (id, date, kind) in chunk {
+                out.days.entry(id).or_default().push((date, kind));
+            }
+        })?;
     }
     for days in out.days.values_mut() {
         // Strongest last per date, then keep the last of each run of one date.
@@ -156,31 +171,6 @@ pub fn read_calendars<P: AsRef<Path>>(
     Ok(out)
 }
 
-fn read_calendars_file(
-    path: &Path,
-    keep: &dyn Fn(u64) -> bool,
-    out: &mut Calendars,
-) -> Result<(), TableError> {
-    for_each_row(path, &["learner_id", "date", "kind"], &mut |place, cells| {
-        out.rows += 1;
-        let id = learner_id(&cells[0]).map_err(|m| err(path, place, m))?;
-        if !keep(id) {
-            return Ok(());
-        }
-        let date = parse_date(cells[1].as_deref()).map_err(|m| err(path, place, m))?;
-        let kind = cells[2].as_deref().unwrap_or("").trim();
-        let kind = DayKind::parse(kind).ok_or_else(|| {
-            err(
-                path,
-                place,
-                format!("kind {kind:?} is not practice, freeze or repair"),
-            )
-        })?;
-        out.days.entry(id).or_default().push((date, kind));
-        Ok(())
-    })
-}
-
 fn err(path: &Path, place: Place, message: String) -> TableError {
     TableError {
         path: path.display().to_string(),
@@ -189,19 +179,29 @@ fn err(path: &Path, place: Place, message: String) -> TableError {
     }
 }
 
-fn learner_id(cell: &Option<String>) -> Result<u64, String> {
-    let s = cell.as_deref().unwrap_or("").trim();
-    crate::query::learner_id(s.as_bytes())
-        .ok_or_else(|| format!("learner_id {s:?} is not an unsigned 64-bit integer"))
+/// A date cell: a date, or text shaped like 2026-11-20.
+fn parse_date(cell: Value<'_>) -> Result<Date, String> {
+    let date = match cell {
+        Value::Date(days) => crate::cells::date32(days),
+        Value::Text(s) => iso_date(s.trim().as_bytes()),
+        _ => None,
+    };
+    date.ok_or_else(|| format!("date {cell} is not a date like 2026-11-20"))
 }
 
-fn parse_date(cell: Option<&str>) -> Result<Date, String> {
-    let s = cell.unwrap_or("").trim();
-    let shaped = s.len() == 10 && s.as_bytes()[4] == b'-' && s.as_bytes()[7] == b'-';
-    shaped
-        .then(|| s.parse::<Date>().ok())
-        .flatten()
-        .ok_or_else(|| format!("date {s:?} is not a date like 2026-11-20"))
+/// `YYYY-MM-DD`, by hand: calendars hold a hundred million of them and a general
+/// parser costs more than the rest of the row.
+fn iso_date(s: &[u8]) -> Option<Date> {
+    let [y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1] = *s else {
+        return None;
+    };
+    let num = |digits: &[u8]| {
+        digits.iter().try_fold(0i16, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + i16::from(c - b'0'))
+        })
+    };
+    let (y, m, d) = (num(&[y0, y1, y2, y3])?, num(&[m0, m1])?, num(&[d0, d1])?);
+    Date::new(y, m as i8, d as i8).ok()
 }
 
 /// Checks that a learners or calendars file can be opened and has a known format, so
@@ -232,14 +232,24 @@ fn format_of(path: &Path) -> Result<TableFormat, TableError> {
     }
 }
 
-type RowFn<'a> = dyn FnMut(Place, &[Option<String>]) -> Result<(), TableError> + 'a;
+/// What a reader makes of one row: `None` skips it.
+type RowFn<'a, T> = dyn Fn(Place, &[Value<'_>]) -> Result<Option<T>, TableError> + Sync + 'a;
 
-/// Calls `f` with the named columns of every row, as text (null → `None`).
-fn for_each_row(path: &Path, columns: &[&str], f: &mut RowFn<'_>) -> Result<(), TableError> {
+/// Rows handed to the sink at a time.
+const CHUNK: usize = 64 * 1024;
+
+/// Calls `row` with the named columns of every row of `path` and hands what it keeps
+/// to `sink` in file order, a chunk at a time; returns the number of rows read.
+fn read_rows<T: Send>(
+    path: &Path,
+    columns: &[&str],
+    row: &RowFn<'_, T>,
+    sink: &mut dyn FnMut(Vec<T>),
+) -> Result<u64, TableError> {
     match format_of(path)? {
-        TableFormat::Csv => csv_rows(path, columns, f),
-        TableFormat::JsonLines => json_rows(path, columns, f),
-        TableFormat::Parquet => parquet_rows(path, columns, f),
+        TableFormat::Csv => csv_rows(path, columns, row, sink),
+        TableFormat::JsonLines => json_rows(path, columns, row, sink),
+        TableFormat::Parquet => parquet_rows(path, columns, row, sink),
     }
 }
 
@@ -255,7 +265,42 @@ fn missing(path: &Path, column: &str, have: &[String]) -> TableError {
     )
 }
 
-fn csv_rows(path: &Path, columns: &[&str], f: &mut RowFn<'_>) -> Result<(), TableError> {
+/// Collects rows into chunks for the sink; for the readers that go row by row.
+struct Chunker<'s, T> {
+    kept: Vec<T>,
+    rows: u64,
+    sink: &'s mut dyn FnMut(Vec<T>),
+}
+
+impl<'s, T> Chunker<'s, T> {
+    fn new(sink: &'s mut dyn FnMut(Vec<T>)) -> Self {
+        Chunker {
+            kept: Vec::new(),
+            rows: 0,
+            sink,
+        }
+    }
+
+    fn push(&mut self, kept: Option<T>) {
+        self.rows += 1;
+        self.kept.extend(kept);
+        if self.kept.len() >= CHUNK {
+            (self.sink)(std::mem::take(&mut self.kept));
+        }
+    }
+
+    fn finish(self) -> u64 {
+        (self.sink)(self.kept);
+        self.rows
+    }
+}
+
+fn csv_rows<T: Send>(
+    path: &Path,
+    columns: &[&str],
+    row: &RowFn<'_, T>,
+    sink: &mut dyn FnMut(Vec<T>),
+) -> Result<u64, TableError> {
     let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(open(path)?);
     let csv_err = |e: csv::Error| {
         let line = e.position().map_or(Place::File, |p| Place::Line(p.line()));
@@ -277,22 +322,30 @@ fn csv_rows(path: &Path, columns: &[&str], f: &mut RowFn<'_>) -> Result<(), Tabl
         })
         .collect::<Result<Vec<_>, _>>()?;
     let mut record = csv::StringRecord::new();
-    let mut cells = vec![None; columns.len()];
+    let mut chunker = Chunker::new(sink);
     while reader.read_record(&mut record).map_err(csv_err)? {
         let line = record.position().map_or(0, |p| p.line());
-        for (cell, &i) in cells.iter_mut().zip(&index) {
-            let value = record.get(i).unwrap_or_default();
-            crate::cells::set(cell, !value.is_empty(), |s| s.push_str(value));
-        }
-        f(Place::Line(line), &cells)?;
+        let cells: Vec<Value<'_>> = index
+            .iter()
+            .map(|&i| match record.get(i).unwrap_or_default() {
+                "" => Value::Null,
+                text => Value::Text(text),
+            })
+            .collect();
+        chunker.push(row(Place::Line(line), &cells)?);
     }
-    Ok(())
+    Ok(chunker.finish())
 }
 
-fn json_rows(path: &Path, columns: &[&str], f: &mut RowFn<'_>) -> Result<(), TableError> {
+fn json_rows<T: Send>(
+    path: &Path,
+    columns: &[&str],
+    row: &RowFn<'_, T>,
+    sink: &mut dyn FnMut(Vec<T>),
+) -> Result<u64, TableError> {
     use std::io::BufRead;
     let reader = std::io::BufReader::new(open(path)?);
-    let mut cells = vec![None; columns.len()];
+    let mut chunker = Chunker::new(sink);
     for (n, line) in reader.lines().enumerate() {
         let place = Place::Line(n as u64 + 1);
         let line = line.map_err(|e| err(path, place, format!("cannot read: {e}")))?;
@@ -304,58 +357,106 @@ fn json_rows(path: &Path, columns: &[&str], f: &mut RowFn<'_>) -> Result<(), Tab
         let object = value
             .as_object()
             .ok_or_else(|| err(path, place, "not a JSON object".into()))?;
-        for (cell, column) in cells.iter_mut().zip(columns) {
-            *cell = match object.get(*column) {
-                None | Some(serde_json::Value::Null) => None,
-                Some(serde_json::Value::String(s)) => Some(s.clone()),
-                Some(serde_json::Value::Number(n)) => Some(n.to_string()),
-                Some(other) => {
-                    return Err(err(
-                        path,
-                        place,
-                        format!("`{column}` is {other}, not text or a number"),
-                    ))
-                }
-            };
-        }
-        f(place, &cells)?;
+        let cells = columns
+            .iter()
+            .map(|column| {
+                json_cell(object.get(*column)).map_err(|m| err(path, place, format!("`{column}` {m}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        chunker.push(row(place, &cells)?);
     }
-    Ok(())
+    Ok(chunker.finish())
 }
 
-fn parquet_rows(path: &Path, columns: &[&str], f: &mut RowFn<'_>) -> Result<(), TableError> {
-    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+fn json_cell(value: Option<&serde_json::Value>) -> Result<Value<'_>, String> {
+    use serde_json::Value as Json;
+    let whole = |n: &serde_json::Number| n.as_u64().map(i128::from).or(n.as_i64().map(i128::from));
+    match value {
+        None | Some(Json::Null) => Ok(Value::Null),
+        Some(Json::String(s)) => Ok(Value::Text(s)),
+        Some(Json::Number(n)) => whole(n)
+            .map(Value::Int)
+            .ok_or_else(|| format!("is {n}, not an integer")),
+        Some(other) => Err(format!("is {other}, not text or a number")),
+    }
+}
+
+/// Parquet row groups are read in parallel, a few at a time so memory stays bounded,
+/// and handed on in file order.
+fn parquet_rows<T: Send>(
+    path: &Path,
+    columns: &[&str],
+    row: &RowFn<'_, T>,
+    sink: &mut dyn FnMut(Vec<T>),
+) -> Result<u64, TableError> {
+    use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
+    use rayon::prelude::*;
     let perr = |e: &dyn fmt::Display| err(path, Place::File, format!("not a readable Parquet file: {e}"));
-    let builder = ParquetRecordBatchReaderBuilder::try_new(open(path)?).map_err(|e| perr(&e))?;
-    let have: Vec<String> = builder
-        .schema()
-        .fields()
+    let meta =
+        ArrowReaderMetadata::load(&open(path)?, ArrowReaderOptions::default()).map_err(|e| perr(&e))?;
+    let have: Vec<String> = meta.schema().fields().iter().map(|c| c.name().clone()).collect();
+    let roots = columns
         .iter()
-        .map(|c| c.name().clone())
-        .collect();
-    for c in columns {
-        if !have.iter().any(|h| h == c) {
-            return Err(missing(path, c, &have));
+        .map(|c| {
+            have.iter()
+                .position(|h| h == c)
+                .ok_or_else(|| missing(path, c, &have))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut groups = Vec::new();
+    let mut first_row = 0u64;
+    for (i, group) in meta.metadata().row_groups().iter().enumerate() {
+        groups.push((i, first_row));
+        first_row += group.num_rows() as u64;
+    }
+    for wave in groups.chunks(2 * rayon::current_num_threads()) {
+        let kept: Vec<Result<Vec<T>, TableError>> = wave
+            .par_iter()
+            .map(|&(group, first)| parquet_group(path, &meta, &roots, group, first, columns, row))
+            .collect();
+        for group in kept {
+            sink(group?);
         }
     }
-    let reader = builder.with_batch_size(64 * 1024).build().map_err(|e| perr(&e))?;
-    let mut row = 0u64;
-    let mut cells = vec![None; columns.len()];
+    Ok(first_row)
+}
+
+/// One row group's kept rows; `first` is the file's row count before it.
+fn parquet_group<T>(
+    path: &Path,
+    meta: &parquet::arrow::arrow_reader::ArrowReaderMetadata,
+    roots: &[usize],
+    group: usize,
+    first: u64,
+    columns: &[&str],
+    row: &RowFn<'_, T>,
+) -> Result<Vec<T>, TableError> {
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    use parquet::arrow::ProjectionMask;
+    let perr = |e: &dyn fmt::Display| err(path, Place::File, format!("not a readable Parquet file: {e}"));
+    let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(open(path)?, meta.clone())
+        .with_row_groups(vec![group])
+        .with_projection(ProjectionMask::roots(
+            meta.parquet_schema(),
+            roots.iter().copied(),
+        ))
+        .with_batch_size(CHUNK)
+        .build()
+        .map_err(|e| perr(&e))?;
+    let mut kept = Vec::new();
+    let mut n = first;
     for batch in reader {
         let batch = batch.map_err(|e| perr(&e))?;
-        let arrays = columns
-            .iter()
-            .map(|c| crate::cells::text_column(&batch, c).map_err(|m| err(path, Place::File, m)))
-            .collect::<Result<Vec<_>, _>>()?;
+        let arrays = crate::cells::columns(&batch, columns).map_err(|m| err(path, Place::File, m))?;
+        let mut cells = Vec::with_capacity(columns.len());
         for i in 0..batch.num_rows() {
-            row += 1;
-            for (cell, array) in cells.iter_mut().zip(&arrays) {
-                array(i, cell);
-            }
-            f(Place::Row(row), &cells)?;
+            n += 1;
+            cells.clear();
+            cells.extend(arrays.iter().map(|a| a.get(i)));
+            kept.extend(row(Place::Row(n), &cells)?);
         }
     }
-    Ok(())
+    Ok(kept)
 }
 
 #[cfg(test)]
@@ -477,12 +578,76 @@ mod tests {
             ),
         ])
         .unwrap();
-        let file = std::fs::File::create(&path).unwrap();
-        let mut w = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None).unwrap();
-        w.write(&batch).unwrap();
-        w.close().unwrap();
+        small_groups(&path, batch);
         let c = read_calendars(&[&path], &|_| true).unwrap();
         assert_eq!(c.of(u64::MAX), [(d("2025-11-19"), DayKind::Practice)]);
         assert_eq!(c.of(5), [(d("2025-11-18"), DayKind::Freeze)]);
+    }
+
+    /// Writes the batch with a row group every two rows.
+    fn small_groups(path: &Path, batch: RecordBatch) {
+        let props = parquet::file::properties::WriterProperties::builder()
+            .set_max_row_group_row_count(Some(2))
+            .build();
+        let file = std::fs::File::create(path).unwrap();
+        let mut w = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), Some(props)).unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+    }
+
+    #[test]
+    fn parquet_row_groups_read_in_parallel_keep_file_order() {
+        use arrow_array::{StringArray, UInt64Array};
+        use std::sync::Arc;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("learners.parquet");
+        let ids: Vec<u64> = (0..40).map(|i| i % 13).collect();
+        let zones: Vec<String> = (0..40).map(|i| format!("Zone/{i}")).collect();
+        let batch = RecordBatch::try_from_iter([
+            ("learner_id", Arc::new(UInt64Array::from(ids)) as _),
+            ("tz", Arc::new(StringArray::from(zones)) as _),
+        ])
+        .unwrap();
+        small_groups(&path, batch);
+        let l = read_learners(&[&path], &|id| id != 3).unwrap();
+        assert_eq!((l.rows, l.repeated_rows), (40, 25), "37 kept rows for 12 learners");
+        assert_eq!(l.zone(12), Some("Zone/12"), "the first row wins across row groups");
+        assert_eq!(l.zone(0), Some("Zone/0"));
+        assert_eq!(l.zone(3), None);
+    }
+
+    #[test]
+    fn a_bad_parquet_row_names_its_row_across_row_groups() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("calendars.parquet");
+        use arrow_array::{Int64Array, StringArray};
+        use std::sync::Arc;
+        let batch = RecordBatch::try_from_iter([
+            ("learner_id", Arc::new(Int64Array::from(vec![1, 2, 3, 4, -5, 6, 7])) as _),
+            ("date", Arc::new(StringArray::from(vec!["2026-11-19"; 7])) as _),
+            ("kind", Arc::new(StringArray::from(vec!["practice"; 7])) as _),
+        ])
+        .unwrap();
+        small_groups(&path, batch);
+        let e = read_calendars(&[&path], &|_| true).unwrap_err().to_string();
+        assert!(
+            e.ends_with("row 5: learner_id -5 is not an unsigned 64-bit integer"),
+            "{e}"
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn iso_dates_read_as_jiff_reads_them(s in "[0-9]{4}-[0-9]{2}-[0-9]{2}") {
+            proptest::prop_assert_eq!(iso_date(s.as_bytes()), s.parse::<Date>().ok());
+        }
+
+        #[test]
+        fn iso_dates_reject_other_shapes(s in "[0-9 +-]{0,12}") {
+            let shaped = s.len() == 10 && s.as_bytes()[4] == b'-' && s.as_bytes()[7] == b'-';
+            if !shaped || s.contains([' ', '+']) || s[..4].contains('-') {
+                proptest::prop_assert_eq!(iso_date(s.as_bytes()), None);
+            }
+        }
     }
 }

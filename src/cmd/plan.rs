@@ -1,7 +1,7 @@
 //! `streak-repair plan`: the job. Evidence in, repair manifest, decision log and
 //! run metadata out, each written atomically.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -109,7 +109,7 @@ enum Collected {
 }
 
 impl Collected {
-    fn learner_ids(&self) -> HashSet<u64> {
+    fn learner_ids(&self) -> foldhash::HashSet<u64> {
         match self {
             Collected::Logs { gathered, .. } => gathered.evidence.iter().map(|e| e.learner_id).collect(),
             Collected::Athena { buckets, .. } => buckets.iter().map(|b| b.learner_id).collect(),

@@ -2,10 +2,10 @@
 //! per-learner, per-quarter-hour buckets. Every row is checked: a row that breaks the
 //! query's contract is an error naming the object and row, never skipped.
 
-use arrow_array::RecordBatch;
 use bytes::Bytes;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
+use crate::cells::Value;
 use crate::evidence::Bucket;
 
 const COLUMNS: [&str; 7] = [
@@ -27,37 +27,25 @@ pub fn buckets(place: &str, bytes: Bytes) -> Result<Vec<Bucket>, String> {
         .build()
         .map_err(|e| format!("{place}: not a readable Parquet file: {e}"))?;
     let mut out = Vec::new();
-    let mut row = vec![None; COLUMNS.len()];
     for batch in reader {
         let batch = batch.map_err(|e| format!("{place}: not a readable Parquet file: {e}"))?;
-        let columns = cells(&batch).map_err(|m| format!("{place}: {m}"))?;
+        let columns = crate::cells::columns(&batch, &COLUMNS).map_err(|m| format!("{place}: {m}"))?;
+        let mut row = Vec::with_capacity(COLUMNS.len());
         for i in 0..batch.num_rows() {
-            for (cell, column) in row.iter_mut().zip(&columns) {
-                column(i, cell);
-            }
+            row.clear();
+            row.extend(columns.iter().map(|c| c.get(i)));
             out.push(bucket(&row).map_err(|m| bad(out.len() + 1, m))?);
         }
     }
     Ok(out)
 }
 
-fn cells(batch: &RecordBatch) -> Result<Vec<crate::cells::Cell<'_>>, String> {
-    COLUMNS
-        .iter()
-        .map(|c| crate::cells::text_column(batch, c))
-        .collect()
-}
-
-fn bucket(row: &[Option<String>]) -> Result<Bucket, String> {
-    let text = |i: usize| row[i].as_deref().ok_or_else(|| format!("{} is null", COLUMNS[i]));
-    let int = |i: usize| {
-        text(i)?
-            .parse::<i64>()
-            .map_err(|_| format!("{} {:?} is not an integer", COLUMNS[i], row[i]))
+fn bucket(row: &[Value<'_>]) -> Result<Bucket, String> {
+    let int = |i: usize| match row[i] {
+        Value::Null => Err(format!("{} is null", COLUMNS[i])),
+        v => v.int(COLUMNS[i]),
     };
-    let id = text(0)?;
-    let learner_id = crate::query::learner_id(id.as_bytes())
-        .ok_or_else(|| format!("learner_id {id:?} is not an unsigned 64-bit integer"))?;
+    let learner_id = row[0].learner_id()?;
     let (start, first, last, hits) = (int(1)?, int(2)?, int(3)?, int(4)?);
     let inside = |t: i64| start <= t && start.checked_add(900).is_some_and(|end| t < end);
     if start.rem_euclid(900) != 0 || !inside(first) || !inside(last) || first > last || hits < 1 {
@@ -66,8 +54,8 @@ fn bucket(row: &[Option<String>]) -> Result<Bucket, String> {
              are not one quarter hour's evidence"
         ));
     }
-    let names: Vec<String> = json_list(row[5].as_deref(), COLUMNS[5])?;
-    let counts: Vec<u64> = json_list(row[6].as_deref(), COLUMNS[6])?;
+    let names: Vec<String> = json_list(row[5], COLUMNS[5])?;
+    let counts: Vec<u64> = json_list(row[6], COLUMNS[6])?;
     if names.len() != counts.len() || counts.iter().sum::<u64>() > hits as u64 {
         return Err(format!(
             "tz_params {names:?} and tz_hits {counts:?} do not pair up"
@@ -84,10 +72,13 @@ fn bucket(row: &[Option<String>]) -> Result<Bucket, String> {
 }
 
 /// A JSON array column; NULL (no tz parameter in the bucket) is an empty list.
-fn json_list<T: serde::de::DeserializeOwned>(cell: Option<&str>, name: &str) -> Result<Vec<T>, String> {
-    cell.map_or(Ok(Vec::new()), |text| {
-        serde_json::from_str(text).map_err(|e| format!("{name} {text:?} is not the expected JSON array: {e}"))
-    })
+fn json_list<T: serde::de::DeserializeOwned>(cell: Value<'_>, name: &str) -> Result<Vec<T>, String> {
+    match cell {
+        Value::Null => Ok(Vec::new()),
+        Value::Text(text) => serde_json::from_str(text)
+            .map_err(|e| format!("{name} {text:?} is not the expected JSON array: {e}")),
+        other => Err(format!("{name} {other} is not the expected JSON array")),
+    }
 }
 
 #[cfg(test)]
@@ -95,7 +86,7 @@ mod tests {
     use super::*;
     use std::sync::Arc;
 
-    use arrow_array::{ArrayRef, Int64Array, StringArray};
+    use arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray};
 
     /// learner_id, bucket_start, first_time, last_time, hits, tz_params, tz_hits.
     type Row<'a> = (&'a str, i64, i64, i64, i64, Option<&'a str>, Option<&'a str>);
