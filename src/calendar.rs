@@ -90,15 +90,11 @@ pub fn read_learners<P: AsRef<Path>>(paths: &[P], keep: &Keep<'_>) -> Result<Lea
     let mut out = Learners::default();
     for path in paths {
         let path = path.as_ref();
-        let row = |place, cells: &[Value<'_>]| {
-            let id = cells[0].learner_id().map_err(|m| err(path, place, m))?;
-            let tz = match cells[1] {
-                Value::Null | Value::Text(_) => cells[1].text().map(Box::from),
-                other => return Err(err(path, place, format!("tz {other} is not a zone name"))),
-            };
-            Ok(keep(id).then_some((id, tz)))
+        let row = |place, id, cells: &[Value<'_>]| match cells[0] {
+            Value::Null | Value::Text(_) => Ok((id, cells[0].text().map(Box::from))),
+            other => Err(err(path, place, format!("tz {other} is not a zone name"))),
         };
-        out.rows += read_rows(path, &["learner_id", "tz"], &row, &mut |chunk| {
+        out.rows += read_rows(path, &["tz"], keep, &row, &mut |chunk| {
             for (id, tz) in chunk {
                 match out.zones.entry(id) {
                     Entry::Occupied(_) => out.repeated_rows += 1,
@@ -143,19 +139,15 @@ pub fn read_calendars<P: AsRef<Path>>(paths: &[P], keep: &Keep<'_>) -> Result<Ca
     let mut out = Calendars::default();
     for path in paths {
         let path = path.as_ref();
-        let row = |place, cells: &[Value<'_>]| {
-            let id = cells[0].learner_id().map_err(|m| err(path, place, m))?;
-            if !keep(id) {
-                return Ok(None);
-            }
-            let date = parse_date(cells[1]).map_err(|m| err(path, place, m))?;
-            let kind = cells[2].text().and_then(DayKind::parse).ok_or_else(|| {
-                let m = format!("kind {} is not practice, freeze or repair", cells[2]);
+        let row = |place, id, cells: &[Value<'_>]| {
+            let date = parse_date(cells[0]).map_err(|m| err(path, place, m))?;
+            let kind = cells[1].text().and_then(DayKind::parse).ok_or_else(|| {
+                let m = format!("kind {} is not practice, freeze or repair", cells[1]);
                 err(path, place, m)
             })?;
-            Ok(Some((id, date, kind)))
+            Ok((id, date, kind))
         };
-        out.rows += read_rows(path, &["learner_id", "date", "kind"], &row, &mut |chunk| {
+        out.rows += read_rows(path, &["date", "kind"], keep, &row, &mut |chunk| {
             for (id, date, kind) in chunk {
                 out.days.entry(id).or_default().push((date, kind));
             }
@@ -232,24 +224,52 @@ fn format_of(path: &Path) -> Result<TableFormat, TableError> {
     }
 }
 
-/// What a reader makes of one row: `None` skips it.
-type RowFn<'a, T> = dyn Fn(Place, &[Value<'_>]) -> Result<Option<T>, TableError> + Sync + 'a;
+/// What a reader makes of the row of a learner it keeps, given the other columns.
+type RowFn<'a, T> = dyn Fn(Place, u64, &[Value<'_>]) -> Result<T, TableError> + Sync + 'a;
 
 /// Rows handed to the sink at a time.
 const CHUNK: usize = 64 * 1024;
 
-/// Calls `row` with the named columns of every row of `path` and hands what it keeps
-/// to `sink` in file order, a chunk at a time; returns the number of rows read.
+/// Reads `learner_id` and then `columns` from every row of `path`. Every id is checked;
+/// rows of learners `keep` refuses go no further, and what `row` makes of the others
+/// goes to `sink` in file order, a chunk at a time. Returns the number of rows read.
 fn read_rows<T: Send>(
     path: &Path,
     columns: &[&str],
+    keep: &Keep<'_>,
     row: &RowFn<'_, T>,
     sink: &mut dyn FnMut(Vec<T>),
 ) -> Result<u64, TableError> {
+    let columns: Vec<&str> = std::iter::once("learner_id")
+        .chain(columns.iter().copied())
+        .collect();
+    let rows = Rows { path, keep, row };
     match format_of(path)? {
-        TableFormat::Csv => csv_rows(path, columns, row, sink),
-        TableFormat::JsonLines => json_rows(path, columns, row, sink),
-        TableFormat::Parquet => parquet_rows(path, columns, row, sink),
+        TableFormat::Csv => csv_rows(&rows, &columns, sink),
+        TableFormat::JsonLines => json_rows(&rows, &columns, sink),
+        TableFormat::Parquet => parquet_rows(&rows, &columns, sink),
+    }
+}
+
+/// What every format's reader does with a row once it has its cells.
+struct Rows<'a, T> {
+    path: &'a Path,
+    keep: &'a Keep<'a>,
+    row: &'a RowFn<'a, T>,
+}
+
+impl<T> Rows<'_, T> {
+    /// The learner id of a row, checked.
+    fn id(&self, place: Place, cell: Value<'_>) -> Result<u64, TableError> {
+        cell.learner_id().map_err(|m| err(self.path, place, m))
+    }
+
+    /// A row whose cells are all at hand: the id first.
+    fn make(&self, place: Place, cells: &[Value<'_>]) -> Result<Option<T>, TableError> {
+        let id = self.id(place, cells[0])?;
+        (self.keep)(id)
+            .then(|| (self.row)(place, id, &cells[1..]))
+            .transpose()
     }
 }
 
@@ -296,11 +316,11 @@ impl<'s, T> Chunker<'s, T> {
 }
 
 fn csv_rows<T: Send>(
-    path: &Path,
+    rows: &Rows<'_, T>,
     columns: &[&str],
-    row: &RowFn<'_, T>,
     sink: &mut dyn FnMut(Vec<T>),
 ) -> Result<u64, TableError> {
+    let path = rows.path;
     let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(open(path)?);
     let csv_err = |e: csv::Error| {
         let line = e.position().map_or(Place::File, |p| Place::Line(p.line()));
@@ -332,18 +352,18 @@ fn csv_rows<T: Send>(
                 text => Value::Text(text),
             })
             .collect();
-        chunker.push(row(Place::Line(line), &cells)?);
+        chunker.push(rows.make(Place::Line(line), &cells)?);
     }
     Ok(chunker.finish())
 }
 
 fn json_rows<T: Send>(
-    path: &Path,
+    rows: &Rows<'_, T>,
     columns: &[&str],
-    row: &RowFn<'_, T>,
     sink: &mut dyn FnMut(Vec<T>),
 ) -> Result<u64, TableError> {
     use std::io::BufRead;
+    let path = rows.path;
     let reader = std::io::BufReader::new(open(path)?);
     let mut chunker = Chunker::new(sink);
     for (n, line) in reader.lines().enumerate() {
@@ -363,7 +383,7 @@ fn json_rows<T: Send>(
                 json_cell(object.get(*column)).map_err(|m| err(path, place, format!("`{column}` {m}")))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        chunker.push(row(place, &cells)?);
+        chunker.push(rows.make(place, &cells)?);
     }
     Ok(chunker.finish())
 }
@@ -384,17 +404,22 @@ fn json_cell(value: Option<&serde_json::Value>) -> Result<Value<'_>, String> {
 /// Parquet row groups are read in parallel, a few at a time so memory stays bounded,
 /// and handed on in file order.
 fn parquet_rows<T: Send>(
-    path: &Path,
+    rows: &Rows<'_, T>,
     columns: &[&str],
-    row: &RowFn<'_, T>,
     sink: &mut dyn FnMut(Vec<T>),
 ) -> Result<u64, TableError> {
     use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
     use rayon::prelude::*;
+    let path = rows.path;
     let perr = |e: &dyn fmt::Display| err(path, Place::File, format!("not a readable Parquet file: {e}"));
-    let meta =
+    let stored =
         ArrowReaderMetadata::load(&open(path)?, ArrowReaderOptions::default()).map_err(|e| perr(&e))?;
-    let have: Vec<String> = meta.schema().fields().iter().map(|c| c.name().clone()).collect();
+    let have: Vec<String> = stored
+        .schema()
+        .fields()
+        .iter()
+        .map(|c| c.name().clone())
+        .collect();
     let roots = columns
         .iter()
         .map(|c| {
@@ -403,6 +428,20 @@ fn parquet_rows<T: Send>(
                 .ok_or_else(|| missing(path, c, &have))
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let reading = arrow_schema::Schema::new(
+        stored
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| {
+                f.as_ref()
+                    .clone()
+                    .with_data_type(crate::cells::reading_type(f.data_type()))
+            })
+            .collect::<Vec<_>>(),
+    );
+    let options = ArrowReaderOptions::new().with_schema(std::sync::Arc::new(reading));
+    let meta = ArrowReaderMetadata::try_new(stored.metadata().clone(), options).map_err(|e| perr(&e))?;
     let mut groups = Vec::new();
     let mut first_row = 0u64;
     for (i, group) in meta.metadata().row_groups().iter().enumerate() {
@@ -412,7 +451,7 @@ fn parquet_rows<T: Send>(
     for wave in groups.chunks(2 * rayon::current_num_threads()) {
         let kept: Vec<Result<Vec<T>, TableError>> = wave
             .par_iter()
-            .map(|&(group, first)| parquet_group(path, &meta, &roots, group, first, columns, row))
+            .map(|&(group, first)| parquet_group(rows, &meta, &roots, group, first, columns))
             .collect();
         for group in kept {
             sink(group?);
@@ -421,18 +460,19 @@ fn parquet_rows<T: Send>(
     Ok(first_row)
 }
 
-/// One row group's kept rows; `first` is the file's row count before it.
+/// One row group's kept rows; `first` is the file's row count before it. Exports list a
+/// learner's rows together, so the last id's verdict is remembered.
 fn parquet_group<T>(
-    path: &Path,
+    rows: &Rows<'_, T>,
     meta: &parquet::arrow::arrow_reader::ArrowReaderMetadata,
     roots: &[usize],
     group: usize,
     first: u64,
     columns: &[&str],
-    row: &RowFn<'_, T>,
 ) -> Result<Vec<T>, TableError> {
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
     use parquet::arrow::ProjectionMask;
+    let path = rows.path;
     let perr = |e: &dyn fmt::Display| err(path, Place::File, format!("not a readable Parquet file: {e}"));
     let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(open(path)?, meta.clone())
         .with_row_groups(vec![group])
@@ -445,15 +485,28 @@ fn parquet_group<T>(
         .map_err(|e| perr(&e))?;
     let mut kept = Vec::new();
     let mut n = first;
+    let mut last: Option<(u64, bool)> = None;
     for batch in reader {
         let batch = batch.map_err(|e| perr(&e))?;
         let arrays = crate::cells::columns(&batch, columns).map_err(|m| err(path, Place::File, m))?;
-        let mut cells = Vec::with_capacity(columns.len());
+        let Some((ids, others)) = arrays.split_first() else {
+            return Ok(kept);
+        };
+        let mut cells = Vec::with_capacity(others.len());
         for i in 0..batch.num_rows() {
             n += 1;
-            cells.clear();
-            cells.extend(arrays.iter().map(|a| a.get(i)));
-            kept.extend(row(Place::Row(n), &cells)?);
+            let place = Place::Row(n);
+            let id = rows.id(place, ids.get(i))?;
+            let wanted = match last {
+                Some((last_id, wanted)) if last_id == id => wanted,
+                _ => (rows.keep)(id),
+            };
+            last = Some((id, wanted));
+            if wanted {
+                cells.clear();
+                cells.extend(others.iter().map(|a| a.get(i)));
+                kept.push((rows.row)(place, id, &cells)?);
+            }
         }
     }
     Ok(kept)
@@ -610,8 +663,16 @@ mod tests {
         .unwrap();
         small_groups(&path, batch);
         let l = read_learners(&[&path], &|id| id != 3).unwrap();
-        assert_eq!((l.rows, l.repeated_rows), (40, 25), "37 kept rows for 12 learners");
-        assert_eq!(l.zone(12), Some("Zone/12"), "the first row wins across row groups");
+        assert_eq!(
+            (l.rows, l.repeated_rows),
+            (40, 25),
+            "37 kept rows for 12 learners"
+        );
+        assert_eq!(
+            l.zone(12),
+            Some("Zone/12"),
+            "the first row wins across row groups"
+        );
         assert_eq!(l.zone(0), Some("Zone/0"));
         assert_eq!(l.zone(3), None);
     }
@@ -623,7 +684,10 @@ mod tests {
         use arrow_array::{Int64Array, StringArray};
         use std::sync::Arc;
         let batch = RecordBatch::try_from_iter([
-            ("learner_id", Arc::new(Int64Array::from(vec![1, 2, 3, 4, -5, 6, 7])) as _),
+            (
+                "learner_id",
+                Arc::new(Int64Array::from(vec![1, 2, 3, 4, -5, 6, 7])) as _,
+            ),
             ("date", Arc::new(StringArray::from(vec!["2026-11-19"; 7])) as _),
             ("kind", Arc::new(StringArray::from(vec!["practice"; 7])) as _),
         ])

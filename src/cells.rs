@@ -76,6 +76,8 @@ pub enum Column<'a> {
     Utf8(&'a arrow_array::StringArray),
     LargeUtf8(&'a arrow_array::LargeStringArray),
     Utf8View(&'a arrow_array::StringViewArray),
+    /// Text read as its dictionary, as Parquet stores repeated text: no copy per cell.
+    Dictionary(&'a arrow_array::Int32Array, &'a arrow_array::StringArray),
     UInt64(&'a arrow_array::UInt64Array),
     Int64(&'a arrow_array::Int64Array),
     UInt32(&'a arrow_array::UInt32Array),
@@ -93,6 +95,10 @@ impl<'a> Column<'a> {
             DataType::Utf8 => Column::Utf8(c.as_string()),
             DataType::LargeUtf8 => Column::LargeUtf8(c.as_string()),
             DataType::Utf8View => Column::Utf8View(c.as_string_view()),
+            DataType::Dictionary(k, v) if **k == DataType::Int32 && **v == DataType::Utf8 => {
+                let d = c.as_dictionary::<Int32Type>();
+                Column::Dictionary(d.keys(), d.values().as_string())
+            }
             DataType::UInt64 => Column::UInt64(c.as_primitive::<UInt64Type>()),
             DataType::Int64 => Column::Int64(c.as_primitive::<Int64Type>()),
             DataType::UInt32 => Column::UInt32(c.as_primitive::<UInt32Type>()),
@@ -119,12 +125,24 @@ impl<'a> Column<'a> {
             Column::Utf8(a) => cell(*a, i, |a| Value::Text(a.value(i))),
             Column::LargeUtf8(a) => cell(*a, i, |a| Value::Text(a.value(i))),
             Column::Utf8View(a) => cell(*a, i, |a| Value::Text(a.value(i))),
+            Column::Dictionary(keys, values) => cell(*keys, i, |k| {
+                let at = k.value(i) as usize;
+                cell(*values, at, |v| Value::Text(v.value(at)))
+            }),
             Column::UInt64(a) => cell(*a, i, |a| Value::Int(a.value(i).into())),
             Column::Int64(a) => cell(*a, i, |a| Value::Int(a.value(i).into())),
             Column::UInt32(a) => cell(*a, i, |a| Value::Int(a.value(i).into())),
             Column::Int32(a) => cell(*a, i, |a| Value::Int(a.value(i).into())),
             Column::Date32(a) => cell(*a, i, |a| Value::Date(a.value(i))),
         }
+    }
+}
+
+/// The type to read a Parquet column as: text as its dictionary, the rest as stored.
+pub fn reading_type(stored: &DataType) -> DataType {
+    match stored {
+        DataType::Utf8 => DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)),
+        other => other.clone(),
     }
 }
 

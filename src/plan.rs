@@ -5,7 +5,6 @@
 //! thread count. It knows nothing of output formats.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use jiff::civil::Date;
 use rayon::prelude::*;
@@ -172,11 +171,11 @@ pub fn plan<S: Sighting + Sync>(sightings: &[S], ctx: &Context<'_>) -> (Vec<Lear
 }
 
 /// Every zone name in play, looked up once.
-struct ZoneCache<'a>(HashMap<&'a str, Option<Zone>>);
+struct ZoneCache<'a>(foldhash::HashMap<&'a str, Option<Zone>>);
 
 impl<'a> ZoneCache<'a> {
     fn build<S: Sighting>(sightings: &'a [S], ctx: &Context<'a>) -> ZoneCache<'a> {
-        let mut map = HashMap::new();
+        let mut map = foldhash::HashMap::default();
         let params = sightings.iter().flat_map(|s| s.tz_params().map(|(name, _)| name));
         let named = ctx.learners.zone_names().chain(ctx.default_tz);
         for name in params.chain(named) {
