@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use serde::Serialize;
 
-use crate::evidence::{self, Matcher};
+use crate::evidence::{self, Evidence, Matcher};
 use crate::gather;
 use crate::incident::Incident;
 use crate::logs;
@@ -79,7 +79,7 @@ fn print_evidence(incident: &Incident, inputs: &[Input], out: &mut dyn Write) ->
     let mut g = gather::gather(inputs, &Matcher::new(incident), &(), false)?;
     evidence::dedupe(&mut g.evidence);
     super::warn_rejections(inputs, &g.rejections, g.counts.rejected.values().sum());
-    for e in &g.evidence {
+    let line = |e: &Evidence, bytes: &mut Vec<u8>| {
         let line = EvidenceLine {
             learner_id: e.learner_id,
             time: crate::output::instant(e.time),
@@ -88,10 +88,9 @@ fn print_evidence(incident: &Incident, inputs: &[Input], out: &mut dyn Write) ->
             http_status: e.http_status,
             tz_param: e.tz_param.as_deref(),
         };
-        serde_json::to_writer(&mut *out, &line)?;
-        out.write_all(b"\n")?;
-    }
-    Ok(())
+        serde_json::to_writer(bytes, &line)
+    };
+    crate::output::write_jsonl_with(&g.evidence, line, out)
 }
 
 fn print_all(inputs: &[Input], out: &mut dyn Write) -> anyhow::Result<()> {

@@ -157,10 +157,37 @@ impl<W: Write> Write for Hashing<W> {
 }
 
 /// JSON Lines of any serialisable rows: one compact object per line.
-pub fn write_jsonl<T: serde::Serialize>(rows: &[T], out: &mut (dyn Write + Send)) -> anyhow::Result<()> {
-    for row in rows {
-        serde_json::to_writer(&mut *out, row)?;
-        out.write_all(b"\n")?;
+pub fn write_jsonl<T: serde::Serialize + Sync>(
+    rows: &[T],
+    out: &mut (dyn Write + Send),
+) -> anyhow::Result<()> {
+    write_jsonl_with(rows, |row, bytes| serde_json::to_writer(bytes, row), out)
+}
+
+/// JSON Lines of each item, as `render` writes it (one object, no newline). Lines are rendered in parallel, a
+/// wave of parts at a time so memory stays bounded, and written in order.
+pub fn write_jsonl_with<T: Sync>(
+    items: &[T],
+    render: impl Fn(&T, &mut Vec<u8>) -> serde_json::Result<()> + Sync,
+    out: &mut (impl Write + ?Sized),
+) -> anyhow::Result<()> {
+    use rayon::prelude::*;
+    const PART: usize = 4096;
+    for wave in items.chunks(PART * 8 * rayon::current_num_threads()) {
+        let parts = wave
+            .par_chunks(PART)
+            .map(|part| {
+                let mut bytes = Vec::with_capacity(part.len() * 128);
+                for item in part {
+                    render(item, &mut bytes)?;
+                    bytes.push(b'\n');
+                }
+                Ok(bytes)
+            })
+            .collect::<Result<Vec<_>, serde_json::Error>>()?;
+        for part in parts {
+            out.write_all(&part)?;
+        }
     }
     Ok(())
 }
