@@ -6,6 +6,8 @@ Data (made by `make bench-data` with the project's generator, deterministic):
   bench/data/single/      one 2 GiB log file (the first 2 GiB of a generated day, cut at a
                           line end), learners.parquet and calendars.parquet for 2 million
                           learners, incident.toml
+  bench/data/half/        the first 1 GiB of that file, for the same learners (does plan's
+                          peak memory grow with the logs?)
   bench/data/small-files/ 4,000 small log objects (~1.1 GB) as S3 delivers them
 
 Each command's wall time comes from time.monotonic around the process, its peak RSS from
@@ -51,11 +53,14 @@ def main() -> int:
     single = DATA / "single"
     small = DATA / "small-files"
     log = files(single / "logs")
+    half_log = files(DATA / "half" / "logs")
+    half_size = sum(os.path.getsize(f) for f in half_log)
     small_logs = files(small / "logs")
     size = sum(os.path.getsize(f) for f in log)
     small_size = sum(os.path.getsize(f) for f in small_logs)
     out = Path("/tmp/streak-repair-bench")
     incident = str(single / "incident.toml")
+    tables = ["--learners", str(single / "learners.parquet"), "--calendars", str(single / "calendars.parquet")]
     cases = {
         "cat (2 GiB file)": (["cat", *log], size),
         "wc -l (2 GiB file)": (["wc", "-l", *log], size),
@@ -67,9 +72,11 @@ def main() -> int:
         "streak-repair scan (4,000 files)": (
             [str(BIN), "scan", "--incident", incident, "--logs", str(small / "logs")], small_size),
         "streak-repair plan (2 GiB file, 2M learners)": (
-            [str(BIN), "plan", "--incident", incident, "--logs", *log,
-             "--learners", str(single / "learners.parquet"),
-             "--calendars", str(single / "calendars.parquet"), "--out", str(out) + "-plan"], size),
+            [str(BIN), "plan", "--incident", incident, "--logs", *log, *tables, "--out", str(out) + "-plan"],
+            size),
+        "streak-repair plan (1 GiB file, 2M learners)": (
+            [str(BIN), "plan", "--incident", incident, "--logs", *half_log, *tables, "--out", str(out) + "-half"],
+            half_size),
     }
     # Warm the page cache, then interleave: every command once per round.
     for argv, _ in cases.values():
@@ -110,6 +117,9 @@ def main() -> int:
         f"- plan end to end: {med['streak-repair plan (2 GiB file, 2M learners)'] / wc:.2f} × wc -l "
         f"(target ≤ 4), peak RSS {rss['streak-repair plan (2 GiB file, 2M learners)'] / 1024:.0f} MB "
         "(target ≤ 1536)",
+        f"- plan peak RSS, 2 GiB of logs against 1 GiB: "
+        f"{rss['streak-repair plan (2 GiB file, 2M learners)'] / rss['streak-repair plan (1 GiB file, 2M learners)']:.2f}"
+        " × (target ≤ 1.10)",
     ]
     text = "\n".join(lines) + "\n"
     print(text)

@@ -150,7 +150,7 @@ impl Matcher {
             return Err(NotEvidence::OtherOperation);
         }
         let key = rec.key().ok_or(NotEvidence::OtherKey)?;
-        if !query::decode(key).starts_with(&self.key_prefix) {
+        if !self.key_matches(key) {
             return Err(NotEvidence::OtherKey);
         }
         let status = rec.http_status().ok_or(NotEvidence::OtherStatus)?;
@@ -180,6 +180,14 @@ impl Matcher {
 }
 
 impl Matcher {
+    /// Whether the decoded key starts with the prefix. Decoding leaves bytes other than
+    /// `%` escapes as they are, so a raw key starting with a `%`-free prefix matches
+    /// without decoding: most keys are checked that way.
+    fn key_matches(&self, key: &[u8]) -> bool {
+        let plain = !self.key_prefix.contains(&b'%');
+        (plain && key.starts_with(&self.key_prefix)) || query::decode(key).starts_with(&self.key_prefix)
+    }
+
     /// The learner a record names in its query string, evidence or not.
     pub fn learner_named(&self, rec: &Record<'_>) -> Option<u64> {
         query::param(rec.query()?, &self.learner_param).and_then(|v| query::learner_id(&v))
@@ -341,6 +349,19 @@ key_prefix = "brb/"
             "200"
         ))
         .is_ok());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_raw_key_shortcut_agrees_with_decoding(
+            key in "[b/%2Fx]{0,8}",
+            prefix in "[b/%2Fx]{0,4}",
+        ) {
+            let inc = Incident::parse(INCIDENT, "t").unwrap();
+            let matcher = Matcher { key_prefix: prefix.as_bytes().into(), ..Matcher::new(&inc) };
+            let decoded = query::decode(key.as_bytes()).starts_with(prefix.as_bytes());
+            proptest::prop_assert_eq!(matcher.key_matches(key.as_bytes()), decoded);
+        }
     }
 
     #[test]
