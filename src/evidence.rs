@@ -218,10 +218,19 @@ fn text(bytes: &[u8]) -> Box<str> {
 /// all kept: nothing says two of them are one.
 pub fn dedupe(records: &mut Vec<Evidence>) -> u64 {
     use rayon::slice::ParallelSliceMut;
-    records.par_sort_unstable_by(|a, b| a.request_id.cmp(&b.request_id).then_with(|| a.cmp(b)));
-    let before = records.len();
-    records.dedup_by(|later, kept| later.request_id.is_some() && later.request_id == kept.request_id);
     records.par_sort_unstable();
+    // Sorted, the first record with a request id is the smallest: keep it and drop the
+    // rest, found by hashing rather than a second sort by request id.
+    let keep: Vec<bool> = {
+        let mut seen = foldhash::HashSet::default();
+        records
+            .iter()
+            .map(|r| r.request_id.as_deref().is_none_or(|id| seen.insert(id)))
+            .collect()
+    };
+    let before = records.len();
+    let mut keep = keep.into_iter();
+    records.retain(|_| keep.next().unwrap_or(true));
     (before - records.len()) as u64
 }
 
@@ -416,6 +425,27 @@ key_prefix = "brb/"
         assert_eq!(dedupe(&mut b), 2);
         assert_eq!(a, b);
         assert_eq!(a, vec![ev(1, 5, "A"), ev(2, 10, "B"), ev(3, 1, "C")]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn dedupe_equals_sorting_by_request_id(
+            recs in proptest::collection::vec((0u64..4, 0i64..4, "[AB]?", "[xy]?"), 0..40),
+        ) {
+            let with_tz = |(l, t, id, tz): &(u64, i64, String, String)| Evidence {
+                tz_param: (!tz.is_empty()).then(|| tz.as_str().into()),
+                ..ev(*l, *t, id)
+            };
+            let mut fast: Vec<Evidence> = recs.iter().map(with_tz).collect();
+            // The definition: by request id, the smallest record of each survives.
+            let mut slow = fast.clone();
+            slow.sort_by(|a, b| a.request_id.cmp(&b.request_id).then_with(|| a.cmp(b)));
+            slow.dedup_by(|later, kept| later.request_id.is_some() && later.request_id == kept.request_id);
+            slow.sort();
+            let removed = dedupe(&mut fast);
+            proptest::prop_assert_eq!(removed as usize, recs.len() - slow.len());
+            proptest::prop_assert_eq!(fast, slow);
+        }
     }
 
     #[test]
