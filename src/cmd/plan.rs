@@ -208,9 +208,9 @@ pub fn execute(args: &Args) -> anyhow::Result<RunInfo> {
         Collected::Logs { gathered, inputs, .. } => {
             output::near_miss_rows(&gathered.near_misses, &inputs.list)
         }
-        Collected::Athena { .. } => Vec::new(),
+        Collected::Athena { .. } => output::near_miss_rows(&[], &[]),
     };
-    staging.add("near_misses.jsonl", |w| output::write_jsonl(&near_misses, w))?;
+    staging.add("near_misses.jsonl", |w| near_misses.write_jsonl(w))?;
     for extra in ExtraFormat::ALL {
         let format = extra.format();
         if args.format.contains(&extra) {

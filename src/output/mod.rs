@@ -18,6 +18,7 @@ use sha2::{Digest, Sha256};
 
 pub use rows::{
     decision_rows, instant, manifest_rows, near_miss_rows, DecisionRow, ManifestRow, NearMissRow,
+    NearMissRows,
 };
 
 /// A manifest format: writes rows to a byte sink.

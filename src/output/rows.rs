@@ -92,20 +92,48 @@ pub struct NearMissRow {
 
 /// Near-miss rows sorted by learner, file and line, repeats removed, so the file does
 /// not depend on input order.
-pub fn near_miss_rows(misses: &[NearMiss], inputs: &[Input]) -> Vec<NearMissRow> {
-    let mut rows: Vec<NearMissRow> = misses
-        .iter()
-        .map(|m| NearMissRow {
+pub fn near_miss_rows(misses: &[NearMiss], inputs: &[Input]) -> NearMissRows {
+    let files: Vec<String> = inputs.iter().map(Input::name).collect();
+    // Ranks stand in for file names in the sort: equal names, equal ranks.
+    let mut by_name: Vec<usize> = (0..files.len()).collect();
+    by_name.sort_by(|&a, &b| files[a].cmp(&files[b]));
+    let mut rank = vec![0; files.len()];
+    for (i, pair) in by_name.iter().enumerate() {
+        let same = i > 0 && files[by_name[i - 1]] == files[*pair];
+        rank[*pair] = if same { rank[by_name[i - 1]] } else { i };
+    }
+    let key = |m: &NearMiss| (m.learner_id, rank.get(m.input).copied(), m.line, m.time, m.reason);
+    let mut misses = misses.to_vec();
+    misses.sort_unstable_by_key(key);
+    misses.dedup_by_key(|m| key(m));
+    NearMissRows { misses, files }
+}
+
+/// Near misses in row order; each becomes its [`NearMissRow`] only as it is written, as
+/// there can be millions.
+pub struct NearMissRows {
+    misses: Vec<NearMiss>,
+    files: Vec<String>,
+}
+
+impl NearMissRows {
+    pub fn write_jsonl(&self, out: &mut (dyn std::io::Write + Send)) -> anyhow::Result<()> {
+        super::write_jsonl_with(
+            &self.misses,
+            |m, bytes| serde_json::to_writer(bytes, &self.row(m)),
+            out,
+        )
+    }
+
+    fn row(&self, m: &NearMiss) -> NearMissRow {
+        NearMissRow {
             learner_id: m.learner_id,
             time: m.time.map(instant),
             reason: m.reason.to_string(),
-            file: inputs.get(m.input).map_or_else(String::new, Input::name),
+            file: self.files.get(m.input).cloned().unwrap_or_default(),
             line: m.line,
-        })
-        .collect();
-    rows.sort_unstable_by(|a, b| (a.learner_id, &a.file, a.line).cmp(&(b.learner_id, &b.file, b.line)));
-    rows.dedup();
-    rows
+        }
+    }
 }
 
 pub fn repair_id(learner_id: u64, local_date: &str, action: &str) -> String {
