@@ -81,7 +81,7 @@ bench-data:
 	  && f=$$(ls $(BENCH)/single/logs/*) && head -c 2147483648 "$$f" | sed '$$d' > "$$f.cut" && mv "$$f.cut" "$$f" \
 	  && touch $(BENCH)/single/.done; }
 	test -f $(BENCH)/half/.done || { rm -rf $(BENCH)/half && mkdir -p $(BENCH)/half/logs \
-	  && f=$$(ls $(BENCH)/single/logs/*) && head -c 1073741824 "$$f" | sed '$$d' > $(BENCH)/half/logs/$$(basename "$$f") \
+	  && f=$$(ls $(BENCH)/single/logs/*) && sed -n 'p;n' "$$f" > $(BENCH)/half/logs/$$(basename "$$f") \
 	  && touch $(BENCH)/half/.done; }
 	test -f $(BENCH)/small-files/.done || { rm -rf $(BENCH)/small-files && $(GEN) --files 13000 --out $(BENCH)/small-files \
 	  && rm $(BENCH)/small-files/calendars.csv $(BENCH)/small-files/learners.csv \
