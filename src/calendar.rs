@@ -411,7 +411,7 @@ fn parquet_rows<T: Send>(
     use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
     use rayon::prelude::*;
     let path = rows.path;
-    let perr = |e: &dyn fmt::Display| err(path, Place::File, format!("not a readable Parquet file: {e}"));
+    let perr = |e: &dyn fmt::Display| unreadable(path, e);
     let stored =
         ArrowReaderMetadata::load(&open(path)?, ArrowReaderOptions::default()).map_err(|e| perr(&e))?;
     let have: Vec<String> = stored
@@ -460,6 +460,10 @@ fn parquet_rows<T: Send>(
     Ok(first_row)
 }
 
+fn unreadable(path: &Path, e: &dyn fmt::Display) -> TableError {
+    err(path, Place::File, format!("not a readable Parquet file: {e}"))
+}
+
 /// One row group's kept rows; `first` is the file's row count before it. Exports list a
 /// learner's rows together, so the last id's verdict is remembered.
 fn parquet_group<T>(
@@ -473,7 +477,7 @@ fn parquet_group<T>(
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
     use parquet::arrow::ProjectionMask;
     let path = rows.path;
-    let perr = |e: &dyn fmt::Display| err(path, Place::File, format!("not a readable Parquet file: {e}"));
+    let perr = |e: &dyn fmt::Display| unreadable(path, e);
     let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(open(path)?, meta.clone())
         .with_row_groups(vec![group])
         .with_projection(ProjectionMask::roots(
