@@ -209,6 +209,34 @@ fn every_line_and_every_evidence_learner_is_accounted_for() {
 }
 
 #[test]
+fn a_file_of_only_newlines_is_counted_line_by_line_and_changes_nothing_else() {
+    let w = Workdir::new();
+    let blank = w.write("blank.log", &"\n".repeat(1_000_000));
+    let logs = [small().join("logs"), blank];
+    plan(
+        &small(),
+        &logs,
+        &small().join("calendars.csv"),
+        &w.path("out"),
+        &[],
+    )
+    .success();
+    plan_small(&w.path("ref"), &[]).success();
+    let (with, without) = (
+        run_json(&w, "out")["counts"].clone(),
+        run_json(&w, "ref")["counts"].clone(),
+    );
+    let n = |c: &serde_json::Value, k: &str| c.pointer(k).and_then(|v| v.as_u64()).unwrap_or(0);
+    assert_eq!(n(&with, "/lines_read"), n(&without, "/lines_read") + 1_000_000);
+    assert_eq!(
+        n(&with, "/rejected/blank_line"),
+        n(&without, "/rejected/blank_line") + 1_000_000
+    );
+    assert_eq!(w.read("out/manifest.jsonl"), w.read("ref/manifest.jsonl"));
+    assert_eq!(w.read("out/decisions.jsonl"), w.read("ref/decisions.jsonl"));
+}
+
+#[test]
 fn no_action_touches_a_practiced_day_and_streaks_never_shrink() {
     let w = Workdir::new();
     plan_small(&w.path("out"), &[]).success();
