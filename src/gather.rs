@@ -89,6 +89,7 @@ pub fn gather(
     all.digests = scan::run(
         inputs,
         hash,
+        logs::LONGEST_LINE,
         progress,
         |block| classify_block(block, matcher),
         |r: BlockResult| {
@@ -111,6 +112,8 @@ fn classify_block(block: &Block, matcher: &Matcher) -> BlockResult {
         rejections: Vec::new(),
     };
     for (line, text) in block.lines() {
+        // However the reader cut it, an over-long line is seen the same way.
+        let text = &text[..text.len().min(logs::LONGEST_LINE + 1)];
         r.counts.lines += 1;
         let input = block.input;
         match logs::parse(text) {

@@ -59,9 +59,14 @@ impl Progress for () {
 /// Runs `process` over every block of every input, in parallel, and feeds the
 /// results to `consume` in input and line order. Returns each input's digest (with its
 /// SHA-256 when `hash`).
+///
+/// A line longer than `longest` bytes may reach `process` cut, but never to `longest`
+/// bytes or fewer (it stays one line, counted), so one endless line cannot take the
+/// memory and callers can treat every line over `longest` alike.
 pub fn run<T, P, C>(
     inputs: &[Input],
     hash: bool,
+    longest: usize,
     progress: &dyn Progress,
     process: P,
     mut consume: C,
@@ -71,7 +76,7 @@ where
     P: Fn(&Block) -> T + Sync,
     C: FnMut(T) -> anyhow::Result<()>,
 {
-    let mut reader = Reader::new(inputs, hash);
+    let mut reader = Reader::new(inputs, hash, longest);
     let mut batch = reader.next_batch()?;
     while !batch.is_empty() {
         let (results, next) = rayon::join(
@@ -93,17 +98,22 @@ struct Reader<'a> {
     next: usize,
     open: Option<(usize, Opened, u64)>,
     carry: Vec<u8>,
+    longest: usize,
+    /// The carry is the head of an over-long line whose rest is being skipped.
+    cutting: bool,
     digests: Vec<InputDigest>,
 }
 
 impl<'a> Reader<'a> {
-    fn new(inputs: &'a [Input], hash: bool) -> Reader<'a> {
+    fn new(inputs: &'a [Input], hash: bool, longest: usize) -> Reader<'a> {
         Reader {
             inputs,
             hash,
             next: 0,
             open: None,
             carry: Vec::new(),
+            longest,
+            cutting: false,
             digests: Vec::with_capacity(inputs.len()),
         }
     }
@@ -147,7 +157,8 @@ impl<'a> Reader<'a> {
             return Ok(None);
         };
         let mut data = std::mem::take(&mut self.carry);
-        let want = BLOCK.max(data.len() * 2);
+        let kept = data.len();
+        let want = BLOCK.max(kept * 2);
         // Read straight into spare capacity: no zero-filling, and a small input touches
         // (and keeps resident) only the pages it fills.
         data.reserve_exact(want - data.len());
@@ -162,11 +173,25 @@ impl<'a> Reader<'a> {
             data.shrink_to_fit();
         }
         let (input, start_line) = (*input, *first_line);
+        if self.cutting {
+            match memchr::memchr(b'\n', &data[kept..]) {
+                Some(i) => {
+                    data.drain(kept..kept + i);
+                    self.cutting = false;
+                }
+                None => data.truncate(kept),
+            }
+        }
         if !eof {
             match memchr::memrchr(b'\n', &data) {
                 Some(end) => self.carry = data.split_off(end + 1),
                 None => {
-                    // One line longer than the block: keep reading it.
+                    // One line longer than the block: keep reading it, or only its end
+                    // once it is too long to keep.
+                    if data.len() > self.longest {
+                        data.truncate(self.longest + 1);
+                        self.cutting = true;
+                    }
                     self.carry = data;
                     return Ok(None);
                 }
@@ -220,6 +245,7 @@ mod tests {
         run(
             inputs,
             false,
+            BLOCK,
             &(),
             |b: &Block| {
                 b.lines()
@@ -275,7 +301,11 @@ mod tests {
             assert_eq!(*line, i as u64 + 1);
             assert_eq!(text, &format!("line number {i:07}"));
         }
-        assert_eq!(got[n].2.len(), long.len());
+        assert_eq!(
+            got[n].2.len(),
+            BLOCK + 1,
+            "cut to the longest line kept, plus one byte"
+        );
         assert_eq!(got[n + 1], (0, n as u64 + 2, "last".into()));
     }
 }

@@ -98,6 +98,7 @@ fn print_all(inputs: &[Input], out: &mut dyn Write) -> anyhow::Result<()> {
     crate::scan::run(
         inputs,
         false,
+        crate::logs::LONGEST_LINE,
         &(),
         |block: &Block| render_block(block, &names[block.input]),
         |bytes: Vec<u8>| out.write_all(&bytes).context("cannot write to stdout"),

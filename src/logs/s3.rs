@@ -21,7 +21,10 @@
 //!   so a corrupt line is counted instead of silently losing its status.
 //! - At least 18 fields (the 2015 layout); fields after the 27th are kept as extras.
 //!
-//! Checks run in this order, and the first failure is the reason: blank line; splitting
+//! - A line longer than [`LONGEST_LINE`] bytes is [`Reject::LineTooLong`]: real lines are a
+//!   few kilobytes, and a bound lets readers cut an endless line instead of holding it.
+//!
+//! Checks run in this order, and the first failure is the reason: length; blank line; splitting
 //! the whole line (unterminated quote, or a `[` time with no `]` ending a field: bad time);
 //! field count; time value; integers.
 //!
@@ -32,6 +35,9 @@ use std::fmt;
 use memchr::{memchr, memchr_iter, memrchr};
 use serde::ser::{Error as _, SerializeMap};
 use serde::{Serialize, Serializer};
+
+/// The longest line read as a record, in bytes as read (trailing spaces and `\r` count).
+pub const LONGEST_LINE: usize = 1 << 20;
 
 /// The documented fields, 27 since the `source_region` field was added.
 const FIELDS: usize = 27;
@@ -55,6 +61,7 @@ pub enum Reject {
     BadTime,
     UnterminatedQuote,
     BadInteger,
+    LineTooLong,
 }
 
 impl Reject {
@@ -66,6 +73,7 @@ impl Reject {
             Reject::BadTime => "bad_time",
             Reject::UnterminatedQuote => "unterminated_quote",
             Reject::BadInteger => "bad_integer",
+            Reject::LineTooLong => "line_too_long",
         }
     }
 }
@@ -78,6 +86,7 @@ impl fmt::Display for Reject {
             Reject::BadTime => "the time is not a valid [dd/Mon/yyyy:HH:MM:SS +hhmm]",
             Reject::UnterminatedQuote => "a quoted field has no closing quote",
             Reject::BadInteger => "a status, size or duration is neither - nor an unsigned integer in range",
+            Reject::LineTooLong => "longer than 1 MiB",
         })
     }
 }
@@ -210,6 +219,9 @@ pub struct Record<'a> {
 
 /// Parses one line (without its `\n`; a trailing `\r` is ignored). See the module docs.
 pub fn parse(line: &[u8]) -> Result<Record<'_>, Reject> {
+    if line.len() > LONGEST_LINE {
+        return Err(Reject::LineTooLong);
+    }
     let line = trim_end(line);
     let mut pos = skip_spaces(line, 0);
     if pos == line.len() {
@@ -750,6 +762,99 @@ mod tests {
         }
     }
 
+    /// A field's value as a test writes it: null, or text (printable ASCII), with
+    /// quotes, spaces and dashes in the awkward places.
+    fn awkward_value() -> impl Strategy<Value = Option<String>> {
+        let awkward = [
+            "",
+            " ",
+            " -",
+            "- ",
+            "\"",
+            "\"\"",
+            "a\"b",
+            "\"-\"",
+            "x \"y\" z",
+            "\"x",
+            "x\"",
+            "[x]",
+            "-x",
+            "--",
+        ];
+        prop_oneof![
+            Just(None),
+            "[!-~]{1,10}".prop_map(Some),
+            "[ -~]{0,16}".prop_map(Some),
+            proptest::sample::select(awkward.to_vec()).prop_map(|s| Some(s.to_string())),
+        ]
+        // `-` is how null is written; `" ` inside a quoted value would end it: AWS
+        // writes neither as a value.
+        .prop_filter("representable", |v| {
+            v.as_deref().is_none_or(|v| v != "-" && !v.contains("\" "))
+        })
+    }
+
+    /// The value as S3 writes it: `-` for null, quoted when it holds a space, is empty,
+    /// or starts with a quote or bracket.
+    fn render(value: &Option<String>) -> String {
+        match value.as_deref() {
+            None => "-".into(),
+            Some(v) if v.is_empty() || v.contains(' ') || v.starts_with(['"', '[']) => format!("\"{v}\""),
+            Some(v) => v.into(),
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn rendered_records_parse_back_to_the_same_fields(
+            values in vec(awkward_value(), FIELDS),
+            integers in vec(proptest::option::of(any::<u64>()), INTEGERS.len()),
+            status in proptest::option::of(any::<u16>()),
+            seconds in 86_400i64..253_370_000_000,
+            offset_minutes in -(23 * 60 + 59)..=(23 * 60 + 59),
+            count in MIN_FIELDS..=FIELDS,
+            extras in vec("[!-~]{1,8}", 0..3),
+        ) {
+            let offset = jiff::tz::Offset::from_seconds(offset_minutes * 60).unwrap();
+            let time = jiff::Timestamp::from_second(seconds).unwrap();
+            let zoned = time.to_zoned(jiff::tz::TimeZone::fixed(offset));
+            prop_assume!((1..=9998).contains(&zoned.year()));
+            let mut values = values;
+            // AWS never quotes the version id (the user agent's end is found by it).
+            values[Field::VersionId as usize] = values[Field::VersionId as usize]
+                .take()
+                .filter(|v| !v.is_empty() && !v.contains([' ', '"']) && !v.starts_with('['));
+            let mut fields: Vec<String> = values.iter().map(render).collect();
+            fields[TIME] = format!("[{}]", zoned.strftime("%d/%b/%Y:%H:%M:%S %z"));
+            for (slot, f) in INTEGERS.iter().enumerate() {
+                let n = if *f == Field::HttpStatus { status.map(u64::from) } else { integers[slot] };
+                fields[*f as usize] = n.map_or("-".into(), |n| n.to_string());
+            }
+            let extras: Vec<String> = extras.into_iter().filter(|e| !e.starts_with('"')).collect();
+            let with_extras = count == FIELDS && !extras.is_empty();
+            let mut line = fields[..count].join(" ");
+            if with_extras {
+                line = format!("{line} {}", extras.join(" "));
+            }
+            let record = parse(line.as_bytes()).map_err(|e| TestCaseError::fail(format!("{e}: {line}")))?;
+            prop_assert_eq!(record.time(), seconds);
+            for f in Field::ALL.iter().copied().take(count) {
+                match f.integer_slot() {
+                    Some(_) if f == Field::HttpStatus => prop_assert_eq!(record.integer(f), status.map(u64::from)),
+                    Some(slot) => prop_assert_eq!(record.integer(f), integers[slot]),
+                    None if f == Field::Time => {}
+                    None => prop_assert_eq!(text(record.get(f)), values[f as usize].as_deref(), "{:?} in {}", f, line),
+                }
+            }
+            for f in Field::ALL.iter().copied().skip(count) {
+                prop_assert_eq!(record.get(f), None);
+            }
+            let got: Vec<&[u8]> = record.extra_fields().collect();
+            let want: Vec<&[u8]> = if with_extras { extras.iter().map(|e| e.as_bytes()).collect() } else { vec![] };
+            prop_assert_eq!(got, want);
+        }
+    }
+
     #[test]
     fn reject_reasons_are_stable_words() {
         let all = [
@@ -758,6 +863,7 @@ mod tests {
             Reject::BadTime,
             Reject::UnterminatedQuote,
             Reject::BadInteger,
+            Reject::LineTooLong,
         ];
         let reasons: Vec<_> = all.iter().map(|r| r.reason()).collect();
         assert_eq!(
@@ -767,7 +873,8 @@ mod tests {
                 "too_few_fields",
                 "bad_time",
                 "unterminated_quote",
-                "bad_integer"
+                "bad_integer",
+                "line_too_long"
             ]
         );
         assert_eq!(
@@ -800,6 +907,20 @@ mod tests {
     fn blank_lines() {
         for line in ["", " ", "    ", "\r", "  \r", " \r\r "] {
             assert_eq!(parse(line.as_bytes()).err(), Some(Reject::BlankLine), "{line:?}");
+        }
+    }
+
+    #[test]
+    fn lines_over_the_longest_are_too_long_whatever_they_hold() {
+        let valid = BASE.join(" ");
+        let pad = |n: usize, with: &str| format!("{valid}{}", with.repeat(n - valid.len()));
+        assert!(parse(pad(LONGEST_LINE, " ").as_bytes()).is_ok());
+        for line in [
+            pad(LONGEST_LINE + 1, " "),
+            pad(LONGEST_LINE + 1, "\r"),
+            " ".repeat(LONGEST_LINE + 1),
+        ] {
+            assert_eq!(parse(line.as_bytes()).err(), Some(Reject::LineTooLong));
         }
     }
 
