@@ -1,6 +1,6 @@
 //! A plan's output directory read back: `run.json`, the manifest, the decision log and
-//! the near misses. Shared by `report`, `explain`, `verify` and `replay`; it reads, it
-//! never writes.
+//! the near misses. Shared by `report`, `explain`, `verify` and `replay`; it reads, and
+//! writes only to complete a commit a killed plan left half done.
 
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
@@ -21,6 +21,7 @@ pub struct RunDir {
 impl RunDir {
     /// Reads `run.json`, `manifest.jsonl` and `decisions.jsonl` from `dir`.
     pub fn load(dir: &Path) -> anyhow::Result<RunDir> {
+        crate::output::finish_interrupted_commit(dir)?;
         let run_json = dir.join("run.json");
         let text = std::fs::read_to_string(&run_json).with_context(|| {
             format!(
