@@ -4,7 +4,8 @@
 //!
 //! tokio lives only here: the rest of the job reads the objects as plain `Read`s, in
 //! listing order. The SDK's standard retry (with backoff, on throttling and 5xx)
-//! covers each request; an object that still fails is an error naming it.
+//! covers each request, a body cut off mid-object is resumed where it stopped, and an
+//! object that still fails is an error naming it.
 
 use std::io::{self, Read};
 use std::sync::{Arc, Mutex};
@@ -241,36 +242,55 @@ impl Fetcher {
 /// Chunks (of the SDK's size, tens of KiB) buffered per object ahead of the reader.
 const CHUNKS_AHEAD: usize = 16;
 
+/// How often an object whose body breaks off is resumed before the run stops.
+const RESUMES: u32 = 4;
+
+/// Streams one object into `tx`. A body that breaks off mid-object (a reset
+/// connection) is resumed from the byte it reached, pinned to the first response's
+/// ETag so the bytes are one object's; the SDK's own retry covers each request.
 async fn fetch(client: &Client, object: &ObjectRef, tx: &mpsc::Sender<io::Result<Bytes>>) {
     let url = format!("s3://{}/{}", object.bucket, object.key);
-    let response = client
-        .get_object()
-        .bucket(&object.bucket)
-        .key(&object.key)
-        .send()
-        .await;
-    let mut body = match response {
-        Ok(r) => r.body,
-        Err(e) => {
-            let _ = tx
-                .send(Err(io::Error::other(format!(
-                    "{url}: {}",
-                    DisplayErrorContext(e)
-                ))))
-                .await;
-            return;
-        }
-    };
+    let (mut offset, mut etag, mut resumes) = (0u64, None::<String>, 0);
     loop {
-        let next = match body.next().await {
-            None => return,
-            Some(Ok(chunk)) => Ok(chunk),
-            Some(Err(e)) => Err(io::Error::other(format!("{url}: {e}"))),
+        let mut request = client.get_object().bucket(&object.bucket).key(&object.key);
+        if offset > 0 {
+            request = request
+                .range(format!("bytes={offset}-"))
+                .set_if_match(etag.clone());
+        }
+        let mut body = match request.send().await {
+            Ok(r) => {
+                etag = etag.or_else(|| r.e_tag().map(String::from));
+                r.body
+            }
+            Err(e) => {
+                let e = io::Error::other(format!("{url}: {}", DisplayErrorContext(e)));
+                let _ = tx.send(Err(e)).await;
+                return;
+            }
         };
-        let failed = next.is_err();
-        // A closed channel means the reader stopped (an error elsewhere): stop too.
-        if tx.send(next).await.is_err() || failed {
-            return;
+        loop {
+            match body.next().await {
+                None => return,
+                Some(Ok(chunk)) => {
+                    offset += chunk.len() as u64;
+                    // A closed channel means the reader stopped (an error elsewhere).
+                    if tx.send(Ok(chunk)).await.is_err() {
+                        return;
+                    }
+                }
+                Some(Err(_)) if resumes < RESUMES => {
+                    resumes += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(100 << resumes)).await;
+                    break;
+                }
+                Some(Err(e)) => {
+                    let e =
+                        io::Error::other(format!("{url}: {e} (at byte {offset}, after {resumes} resumes)"));
+                    let _ = tx.send(Err(e)).await;
+                    return;
+                }
+            }
         }
     }
 }
