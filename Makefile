@@ -6,7 +6,7 @@ GENERATED := testdata/generated
 
 CHROMIUM ?= chromium
 
-.PHONY: build demo test lint browser moto sql-test testdata bench bench-data clean
+.PHONY: build demo test lint browser moto sql-test testdata bench bench-data fuzz clean
 
 build:
 	$(CARGO) build --release --locked
@@ -59,6 +59,16 @@ sql-test: $(SQL_DEPS)
 test: lint browser moto
 	$(CARGO) test --locked
 	$(MAKE) --no-print-directory sql-test
+
+## Coverage-guided fuzzing (cargo-fuzz on the nightly toolchain, installed when missing):
+## each target for FUZZ_SECONDS from fuzz/seeds. A crash is left in fuzz/artifacts/<target>/;
+## fix it and copy the input to fuzz/regressions/<target>/, which `make test` replays.
+FUZZ_TARGETS := log_line query incident tables
+FUZZ_SECONDS ?= 60
+fuzz:
+	command -v cargo-fuzz >/dev/null 2>&1 || $(CARGO) install --locked cargo-fuzz
+	set -e; cd fuzz; for t in $(FUZZ_TARGETS); do mkdir -p corpus/$$t; \
+	  $(CARGO) +nightly fuzz run $$t corpus/$$t seeds/$$t -- -max_total_time=$(FUZZ_SECONDS) -max_len=65536; done
 
 ## Regenerate the generated incident and its expected outputs (review the diff).
 testdata: build $(SQL_DEPS)

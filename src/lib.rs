@@ -9,6 +9,8 @@ pub mod cells;
 pub mod cli;
 pub mod cmd;
 pub mod evidence;
+#[doc(hidden)]
+pub mod fuzz_targets;
 pub mod gather;
 pub mod incident;
 pub mod localday;

@@ -1,0 +1,3 @@
+#![no_main]
+//! Fuzz target: see `streak_repair::fuzz_targets::incident`.
+libfuzzer_sys::fuzz_target!(|data: &[u8]| streak_repair::fuzz_targets::incident(data));
