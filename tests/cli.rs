@@ -721,6 +721,19 @@ fn html_report_renders_in_a_real_browser_with_headline_numbers_and_charts() {
     copy_dir(&small().join("logs"), &logs);
     let plain = logs.join("2026-11-20-13-00-00-A1B2C3D4E5F60718");
     fs::rename(&plain, logs.join("<i id=injected>x")).unwrap();
+    // So must markup in a log line's key, zone and user agent, evidence or not.
+    let evil = |bucket: &str, id: u32| {
+        format!(
+            "o {bucket} [20/Nov/2026:13:10:00 +0000] 192.0.2.9 - EVIL{id} REST.GET.OBJECT brb/<script>x</script>.json \
+             \"GET /brb/%3Cscript%3E.json?learner_id=1001&tz=%3Cscript%20id%3Devil%3E HTTP/1.1\" 200 - 2 2 1 1 \
+             \"-\" \"<script id=evil>alert(1)</script>\" -\n"
+        )
+    };
+    fs::write(
+        logs.join("zz-markup"),
+        evil("duo-brb", 1) + &evil("other-bucket", 2),
+    )
+    .unwrap();
     let plan_out = w.path("out");
     plan(&small(), &[logs], &small().join("calendars.csv"), &plan_out, &[]).success();
     let html = bin()
@@ -756,6 +769,20 @@ fn html_report_renders_in_a_real_browser_with_headline_numbers_and_charts() {
     );
     assert!(dom.contains("&lt;i id=injected&gt;x"), "the path shows as text");
     assert!(!dom.contains("id=\"injected\""), "no element was injected");
+    assert!(
+        !dom.contains("id=\"evil\""),
+        "no markup from a log line became an element"
+    );
+    let markdown = bin()
+        .arg("report")
+        .arg(&plan_out)
+        .args(["--format", "markdown"])
+        .output()
+        .unwrap();
+    assert!(
+        !String::from_utf8_lossy(&markdown.stdout).contains("<script"),
+        "nor raw markup in Markdown"
+    );
     let run: serde_json::Value = serde_json::from_str(&w.read("out/run.json")).unwrap();
     let counts = &run["counts"];
     let headline = |id: &str| text_of(&dom, id).replace(',', "");

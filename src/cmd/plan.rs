@@ -200,10 +200,13 @@ pub fn execute(args: &Args) -> anyhow::Result<RunInfo> {
     clock.lap("rules");
 
     let manifest = output::manifest_rows(&plans, &incident.id);
-    let decisions = output::decision_rows(&plans);
     let jsonl = output::jsonl();
     let manifest_sha256 = staging.add(jsonl.file_name(), |w| jsonl.write(&manifest, w))?;
-    let decisions_sha256 = staging.add("decisions.jsonl", |w| output::write_jsonl(&decisions, w))?;
+    let mut decision_count = 0;
+    let decisions_sha256 = staging.add("decisions.jsonl", |w| {
+        decision_count = output::write_decisions(&plans, w)?;
+        Ok(())
+    })?;
     let near_misses = match &collected {
         Collected::Logs { gathered, inputs, .. } => {
             output::near_miss_rows(&gathered.near_misses, &inputs.list)
@@ -225,7 +228,7 @@ pub fn execute(args: &Args) -> anyhow::Result<RunInfo> {
     counts.learners_file_rows = learners.rows;
     counts.learners_file_repeated_rows = learners.repeated_rows;
     counts.calendar_rows = calendars.rows;
-    counts.decisions = decisions.len() as u64;
+    counts.decisions = decision_count;
     let evidence_per_quarter_hour = collected.per_quarter_hour();
     let (logs, s3_listing, athena_run) = match collected {
         Collected::Logs { gathered, inputs, .. } => (gathered.digests, inputs.s3, None),

@@ -88,7 +88,7 @@ fn print_evidence(incident: &Incident, inputs: &[Input], out: &mut dyn Write) ->
             http_status: e.http_status,
             tz_param: e.tz_param.as_deref(),
         };
-        serde_json::to_writer(bytes, &line)
+        crate::output::json_line(bytes, &line)
     };
     crate::output::write_jsonl_with(&g.evidence, line, out)
 }

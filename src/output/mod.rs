@@ -17,7 +17,7 @@ use anyhow::Context;
 use sha2::{Digest, Sha256};
 
 pub use rows::{
-    decision_rows, instant, manifest_rows, near_miss_rows, DecisionRow, ManifestRow, NearMissRow,
+    instant, manifest_rows, near_miss_rows, write_decisions, DecisionRow, ManifestRow, NearMissRow,
     NearMissRows,
 };
 
@@ -280,11 +280,19 @@ pub fn write_jsonl<T: serde::Serialize + Sync>(
     rows: &[T],
     out: &mut (dyn Write + Send),
 ) -> anyhow::Result<()> {
-    write_jsonl_with(rows, |row, bytes| serde_json::to_writer(bytes, row), out)
+    write_jsonl_with(rows, |row, bytes| json_line(bytes, row), out)
 }
 
-/// JSON Lines of each item, as `render` writes it (one object, no newline). Lines are rendered in parallel, a
-/// wave of parts at a time so memory stays bounded, and written in order.
+/// One compact JSON object and its newline.
+pub fn json_line(bytes: &mut Vec<u8>, value: &impl serde::Serialize) -> serde_json::Result<()> {
+    serde_json::to_writer(&mut *bytes, value)?;
+    bytes.push(b'\n');
+    Ok(())
+}
+
+/// JSON Lines of each item, as `render` writes them (whole lines, newlines included).
+/// Lines are rendered in parallel, a wave of parts at a time so memory stays bounded,
+/// and written in order.
 pub fn write_jsonl_with<T: Sync>(
     items: &[T],
     render: impl Fn(&T, &mut Vec<u8>) -> serde_json::Result<()> + Sync,
@@ -299,7 +307,6 @@ pub fn write_jsonl_with<T: Sync>(
                 let mut bytes = Vec::with_capacity(part.len() * 128);
                 for item in part {
                     render(item, &mut bytes)?;
-                    bytes.push(b'\n');
                 }
                 Ok(bytes)
             })

@@ -120,7 +120,7 @@ impl NearMissRows {
     pub fn write_jsonl(&self, out: &mut (dyn std::io::Write + Send)) -> anyhow::Result<()> {
         super::write_jsonl_with(
             &self.misses,
-            |m, bytes| serde_json::to_writer(bytes, &self.row(m)),
+            |m, bytes| super::json_line(bytes, &self.row(m)),
             out,
         )
     }
@@ -183,41 +183,55 @@ pub fn manifest_rows(plans: &[LearnerPlan], incident_id: &str) -> Vec<ManifestRo
     rows
 }
 
-/// Decision rows in (learner, date) order.
-pub fn decision_rows(plans: &[LearnerPlan]) -> Vec<DecisionRow> {
+/// `decisions.jsonl`: decision rows in (learner, date) order. Each learner's rows are
+/// made only as they are written, as there can be tens of millions. Returns how many.
+pub fn write_decisions(plans: &[LearnerPlan], out: &mut (dyn std::io::Write + Send)) -> anyhow::Result<u64> {
+    let rows = std::sync::atomic::AtomicU64::new(0);
+    super::write_jsonl_with(
+        plans,
+        |plan, bytes| {
+            let learner = decision_rows(plan);
+            rows.fetch_add(learner.len() as u64, std::sync::atomic::Ordering::Relaxed);
+            learner.iter().try_for_each(|row| super::json_line(bytes, row))
+        },
+        out,
+    )?;
+    Ok(rows.into_inner())
+}
+
+/// One learner's decision rows, in date order.
+fn decision_rows(plan: &LearnerPlan) -> Vec<DecisionRow> {
     let mut rows = Vec::new();
-    for plan in plans {
-        let learner_id = plan.learner_id;
-        match &plan.verdict {
-            Verdict::Skipped { reason, hits } => rows.push(DecisionRow {
-                outcome: reason.name().to_string(),
-                ..evidence(learner_id, hits)
-            }),
-            Verdict::Planned {
-                tz,
-                tz_source,
-                days,
-                streak_before,
-                streak_after,
-            } => {
-                for day in days {
-                    let local_date = day.date.to_string();
-                    let action = day.outcome.action();
-                    rows.push(DecisionRow {
-                        repair_id: action.map(|a| repair_id(learner_id, &local_date, a)),
-                        local_date: Some(local_date),
-                        outcome: day.outcome.name().to_string(),
-                        action: action.map(str::to_string),
-                        tz: Some(tz.to_string()),
-                        tz_source: Some(tz_source.name().to_string()),
-                        streak_before: Some(*streak_before),
-                        streak_after: Some(*streak_after),
-                        day_before: Some(day.day_before.to_string()),
-                        day_before_kind: day.day_before_kind.map(|k| k.name().to_string()),
-                        day_kind: day.kind.map(|k| k.name().to_string()),
-                        ..evidence(learner_id, &day.hits)
-                    });
-                }
+    let learner_id = plan.learner_id;
+    match &plan.verdict {
+        Verdict::Skipped { reason, hits } => rows.push(DecisionRow {
+            outcome: reason.name().to_string(),
+            ..evidence(learner_id, hits)
+        }),
+        Verdict::Planned {
+            tz,
+            tz_source,
+            days,
+            streak_before,
+            streak_after,
+        } => {
+            for day in days {
+                let local_date = day.date.to_string();
+                let action = day.outcome.action();
+                rows.push(DecisionRow {
+                    repair_id: action.map(|a| repair_id(learner_id, &local_date, a)),
+                    local_date: Some(local_date),
+                    outcome: day.outcome.name().to_string(),
+                    action: action.map(str::to_string),
+                    tz: Some(tz.to_string()),
+                    tz_source: Some(tz_source.name().to_string()),
+                    streak_before: Some(*streak_before),
+                    streak_after: Some(*streak_after),
+                    day_before: Some(day.day_before.to_string()),
+                    day_before_kind: day.day_before_kind.map(|k| k.name().to_string()),
+                    day_kind: day.kind.map(|k| k.name().to_string()),
+                    ..evidence(learner_id, &day.hits)
+                });
             }
         }
     }
