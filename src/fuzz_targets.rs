@@ -1,6 +1,7 @@
 //! What the fuzz targets (`fuzz/`) and the regression-corpus test (`tests/fuzz_corpus.rs`)
 //! run: each entry takes arbitrary bytes, must not panic, and asserts what must hold of
 //! any input. Kept in the library so the corpus replays on stable Rust in `make test`.
+//! Their `expect`s and `assert`s are the checks: one that fails is a finding to fix.
 
 use std::io::Write;
 

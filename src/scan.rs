@@ -197,6 +197,8 @@ impl<'a> Reader<'a> {
                 }
             }
         } else if let Some((_, opened, _)) = self.open.take() {
+            // An over-long line at the very end is cut here: the next input starts afresh.
+            self.cutting = false;
             self.digests.push(opened.finish()?);
         }
         let block = Block {
@@ -307,5 +309,15 @@ mod tests {
             "cut to the longest line kept, plus one byte"
         );
         assert_eq!(got[n + 1], (0, n as u64 + 2, "last".into()));
+    }
+
+    #[test]
+    fn a_cut_line_ending_an_input_takes_nothing_from_the_next() {
+        let dir = tempfile::tempdir().unwrap();
+        let endless = file(&dir, "a", &vec![b'x'; BLOCK * 3]);
+        let next = file(&dir, "b", b"first\nsecond\n");
+        let got = lines_of(&[endless, next]);
+        let got: Vec<_> = got.iter().map(|(i, n, l)| (*i, *n, l.len())).collect();
+        assert_eq!(got, [(0, 1, BLOCK + 1), (1, 1, 5), (1, 2, 6)]);
     }
 }

@@ -310,24 +310,19 @@ fn plan_replaces_links_planted_in_out_and_never_writes_through_them() {
     let victim = w.write("elsewhere/victim", "precious");
     let out = w.path("out");
     fs::create_dir_all(&out).unwrap();
-    for name in [
+    let outputs = [
         "manifest.jsonl",
         "decisions.jsonl",
         "run.json",
         "near_misses.jsonl",
         "manifest.csv",
-    ] {
+    ];
+    for name in outputs {
         std::os::unix::fs::symlink(&victim, out.join(name)).unwrap();
     }
     plan_small(&out, &["--format", "csv"]).success();
     assert_eq!(fs::read_to_string(&victim).unwrap(), "precious");
-    for name in [
-        "manifest.jsonl",
-        "decisions.jsonl",
-        "run.json",
-        "near_misses.jsonl",
-        "manifest.csv",
-    ] {
+    for name in outputs {
         let meta = fs::symlink_metadata(out.join(name)).unwrap();
         assert!(meta.file_type().is_file(), "{name} is a file of its own");
         use std::os::unix::fs::PermissionsExt;

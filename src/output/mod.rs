@@ -155,7 +155,7 @@ impl Staging {
                 .path()
                 .file_name()
                 .and_then(|n| n.to_str())
-                .expect("a temp name we chose");
+                .context("a staged file without a UTF-8 name")?;
             journal.push_str(&format!("{name}\t{target}\n"));
         }
         for old in &self.retired {
