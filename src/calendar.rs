@@ -444,7 +444,9 @@ fn parquet_rows<T: Send>(
     let meta = ArrowReaderMetadata::try_new(stored.metadata().clone(), options).map_err(|e| perr(&e))?;
     let mut groups = Vec::new();
     let mut first_row = 0u64;
+    let size = open(path)?.metadata().map_err(|e| perr(&e))?.len();
     for (i, group) in meta.metadata().row_groups().iter().enumerate() {
+        check_chunks(group, size).map_err(|e| perr(&format!("row group {i}: {e}")))?;
         groups.push((i, first_row));
         first_row += group.num_rows() as u64;
     }
@@ -458,6 +460,27 @@ fn parquet_rows<T: Send>(
         }
     }
     Ok(first_row)
+}
+
+/// Whether every column chunk of a row group lies inside the file: the parquet crate
+/// asserts (panics) on a negative offset or length, so a damaged footer is refused here.
+fn check_chunks(group: &parquet::file::metadata::RowGroupMetaData, file_size: u64) -> Result<(), String> {
+    for (c, column) in group.columns().iter().enumerate() {
+        let start = column
+            .dictionary_page_offset()
+            .unwrap_or(column.data_page_offset());
+        let length = column.compressed_size();
+        let end = u64::try_from(start)
+            .ok()
+            .zip(u64::try_from(length).ok())
+            .and_then(|(s, l)| s.checked_add(l));
+        if end.is_none_or(|end| end > file_size) || group.num_rows() < 0 {
+            return Err(format!(
+                "column {c} claims bytes outside the file (start {start}, length {length})"
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn unreadable(path: &Path, e: &dyn fmt::Display) -> TableError {
