@@ -68,7 +68,8 @@ FUZZ_SECONDS ?= 60
 fuzz:
 	command -v cargo-fuzz >/dev/null 2>&1 || $(CARGO) install --locked cargo-fuzz
 	set -e; cd fuzz; for t in $(FUZZ_TARGETS); do mkdir -p corpus/$$t; \
-	  $(CARGO) +nightly fuzz run $$t corpus/$$t seeds/$$t -- -max_total_time=$(FUZZ_SECONDS) -max_len=65536; done
+	  $(CARGO) +nightly fuzz run $$t corpus/$$t seeds/$$t $$(ls -d regressions/$$t 2>/dev/null) \
+	    -- -max_total_time=$(FUZZ_SECONDS) -max_len=65536; done
 
 ## Regenerate the generated incident and its expected outputs (review the diff).
 testdata: build $(SQL_DEPS)
