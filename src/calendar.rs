@@ -247,7 +247,7 @@ fn read_rows<T: Send>(
     match format_of(path)? {
         TableFormat::Csv => csv_rows(&rows, &columns, sink),
         TableFormat::JsonLines => json_rows(&rows, &columns, sink),
-        TableFormat::Parquet => parquet_rows(&rows, &columns, sink),
+        TableFormat::Parquet => contained(path, || parquet_rows(&rows, &columns, sink)),
     }
 }
 
@@ -453,7 +453,9 @@ fn parquet_rows<T: Send>(
     for wave in groups.chunks(2 * rayon::current_num_threads()) {
         let kept: Vec<Result<Vec<T>, TableError>> = wave
             .par_iter()
-            .map(|&(group, first)| parquet_group(rows, &meta, &roots, group, first, columns))
+            .map(|&(group, first)| {
+                contained(path, || parquet_group(rows, &meta, &roots, group, first, columns))
+            })
             .collect();
         for group in kept {
             sink(group?);
@@ -481,6 +483,40 @@ fn check_chunks(group: &parquet::file::metadata::RowGroupMetaData, file_size: u6
         }
     }
     Ok(())
+}
+
+/// Runs part of the Parquet reading. The parquet and arrow crates assert (panic) on
+/// some damaged files instead of returning an error; such a panic is caught here and
+/// becomes the file's one-line error, and its message is kept off stderr.
+fn contained<T>(path: &Path, read: impl FnOnce() -> Result<T, TableError>) -> Result<T, TableError> {
+    use std::cell::Cell;
+    thread_local! {
+        /// How many `contained` calls this thread is inside.
+        static INSIDE: Cell<u32> = const { Cell::new(0) };
+    }
+    static QUIET_HOOK: std::sync::Once = std::sync::Once::new();
+    QUIET_HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if INSIDE.get() == 0 {
+                previous(info);
+            }
+        }));
+    });
+    INSIDE.set(INSIDE.get() + 1);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(read));
+    INSIDE.set(INSIDE.get() - 1);
+    result.unwrap_or_else(|panic| {
+        let message = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(unreadable(
+            path,
+            &format!("the Parquet reader gave up ({message})"),
+        ))
+    })
 }
 
 fn unreadable(path: &Path, e: &dyn fmt::Display) -> TableError {
