@@ -412,8 +412,9 @@ fn parquet_rows<T: Send>(
     use rayon::prelude::*;
     let path = rows.path;
     let perr = |e: &dyn fmt::Display| unreadable(path, e);
-    let stored =
-        ArrowReaderMetadata::load(&open(path)?, ArrowReaderOptions::default()).map_err(|e| perr(&e))?;
+    let file = open(path)?;
+    let size = file.metadata().map_err(|e| perr(&e))?.len();
+    let stored = ArrowReaderMetadata::load(&file, ArrowReaderOptions::default()).map_err(|e| perr(&e))?;
     let have: Vec<String> = stored
         .schema()
         .fields()
@@ -444,7 +445,6 @@ fn parquet_rows<T: Send>(
     let meta = ArrowReaderMetadata::try_new(stored.metadata().clone(), options).map_err(|e| perr(&e))?;
     let mut groups = Vec::new();
     let mut first_row = 0u64;
-    let size = open(path)?.metadata().map_err(|e| perr(&e))?.len();
     for (i, group) in meta.metadata().row_groups().iter().enumerate() {
         check_chunks(group, size).map_err(|e| perr(&format!("row group {i}: {e}")))?;
         groups.push((i, first_row));
@@ -454,6 +454,7 @@ fn parquet_rows<T: Send>(
         let kept: Vec<Result<Vec<T>, TableError>> = wave
             .par_iter()
             .map(|&(group, first)| {
+                // On a rayon worker: a panic here must be caught on this thread.
                 contained(path, || parquet_group(rows, &meta, &roots, group, first, columns))
             })
             .collect();
@@ -467,6 +468,9 @@ fn parquet_rows<T: Send>(
 /// Whether every column chunk of a row group lies inside the file: the parquet crate
 /// asserts (panics) on a negative offset or length, so a damaged footer is refused here.
 fn check_chunks(group: &parquet::file::metadata::RowGroupMetaData, file_size: u64) -> Result<(), String> {
+    if group.num_rows() < 0 {
+        return Err(format!("{} rows", group.num_rows()));
+    }
     for (c, column) in group.columns().iter().enumerate() {
         let start = column
             .dictionary_page_offset()
@@ -476,7 +480,7 @@ fn check_chunks(group: &parquet::file::metadata::RowGroupMetaData, file_size: u6
             .ok()
             .zip(u64::try_from(length).ok())
             .and_then(|(s, l)| s.checked_add(l));
-        if end.is_none_or(|end| end > file_size) || group.num_rows() < 0 {
+        if end.is_none_or(|end| end > file_size) {
             return Err(format!(
                 "column {c} claims bytes outside the file (start {start}, length {length})"
             ));

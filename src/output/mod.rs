@@ -69,15 +69,9 @@ pub struct Staging {
 
 /// Lists a commit's renames (`temporary<TAB>target`) and removals (`-<TAB>name`).
 const JOURNAL: &str = ".streak-repair-commit";
-/// Every file a run may write; its temporary files are named after them.
-const OUTPUT_NAMES: [&str; 6] = [
-    "manifest.jsonl",
-    "decisions.jsonl",
-    "near_misses.jsonl",
-    "run.json",
-    "manifest.csv",
-    "manifest.parquet",
-];
+/// Every temporary file the job makes in an output directory starts with this, so one
+/// killed before its commit is known for the job's own and removed.
+const TEMPORARY: &str = ".streak-repair.";
 
 impl Staging {
     /// Creates `dir` if needed, locks it, completes an interrupted commit, removes
@@ -90,7 +84,7 @@ impl Staging {
         replay_journal(dir)?;
         remove_stale_temporaries(dir)?;
         tempfile::Builder::new()
-            .prefix(".probe.")
+            .prefix(&format!("{TEMPORARY}probe."))
             .tempfile_in(dir)
             .with_context(place)?;
         Ok(Staging {
@@ -111,7 +105,7 @@ impl Staging {
         let target = self.dir.join(name);
         let place = || format!("{}: cannot write", target.display());
         let mut tmp = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
+            .prefix(&format!("{TEMPORARY}{name}."))
             .tempfile_in(&self.dir)
             .with_context(place)?;
         let sha256 = {
@@ -163,7 +157,7 @@ impl Staging {
         }
         let place = || format!("{}: cannot write", self.dir.join(JOURNAL).display());
         let mut tmp = tempfile::Builder::new()
-            .prefix(".streak-repair-journal.")
+            .prefix(&format!("{TEMPORARY}journal."))
             .tempfile_in(&self.dir)
             .with_context(place)?;
         tmp.write_all(journal.as_bytes()).with_context(place)?;
@@ -227,12 +221,13 @@ fn remove_stale_temporaries(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `.<output name>.`, `.probe.` or `.streak-repair-journal.` and the six random
-/// characters `tempfile` adds: nothing a person would name a file.
+/// The job's prefix, a name, and the six random characters `tempfile` adds: nothing a
+/// person would name a file.
 fn is_temporary(name: &str) -> bool {
     let random = |rest: &str| rest.len() == 6 && rest.bytes().all(|b| b.is_ascii_alphanumeric());
-    let ours = |prefix: &str| name.strip_prefix(prefix).is_some_and(random);
-    ours(".probe.") || ours(".streak-repair-journal.") || OUTPUT_NAMES.iter().any(|o| ours(&format!(".{o}.")))
+    name.strip_prefix(TEMPORARY)
+        .and_then(|rest| rest.rsplit_once('.'))
+        .is_some_and(|(_, suffix)| random(suffix))
 }
 
 /// An exclusive lock on the directory itself (no lock file to plant a link at).
@@ -408,7 +403,11 @@ mod tests {
         for name in ["manifest.jsonl", "decisions.jsonl", "run.json"] {
             std::os::unix::fs::symlink(&victim, dir.path().join(name)).unwrap();
         }
-        std::os::unix::fs::symlink(outside.path().join("absent"), dir.path().join(".probe.AAAAAA")).unwrap();
+        std::os::unix::fs::symlink(
+            outside.path().join("absent"),
+            dir.path().join(".streak-repair.probe.AAAAAA"),
+        )
+        .unwrap();
         stage(dir.path(), "new").commit().unwrap();
         assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
         assert!(!outside.path().join("absent").exists());
