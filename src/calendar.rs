@@ -12,34 +12,7 @@ use std::path::Path;
 use jiff::civil::Date;
 
 use crate::cells::Value;
-
-/// What a calendar says of one local day; the order is strength: a date listed with
-/// several kinds counts as the strongest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum DayKind {
-    Freeze,
-    Repair,
-    Practice,
-}
-
-impl DayKind {
-    pub fn name(self) -> &'static str {
-        match self {
-            DayKind::Practice => "practice",
-            DayKind::Freeze => "freeze",
-            DayKind::Repair => "repair",
-        }
-    }
-
-    fn parse(s: &str) -> Option<DayKind> {
-        match s {
-            "practice" => Some(DayKind::Practice),
-            "freeze" => Some(DayKind::Freeze),
-            "repair" => Some(DayKind::Repair),
-            _ => None,
-        }
-    }
-}
+use crate::model::{DayKind, LearnerId};
 
 /// One learner's recorded days, sorted by date, one kind per date.
 pub type Days = Vec<(Date, DayKind)>;
@@ -74,7 +47,7 @@ impl fmt::Display for Place {
 #[derive(Debug, Default)]
 pub struct Learners {
     /// The first row's zone per learner; `None` when that row left it empty.
-    zones: foldhash::HashMap<u64, Option<Box<str>>>,
+    zones: foldhash::HashMap<LearnerId, Option<Box<str>>>,
     /// Rows read, including skipped ones.
     pub rows: u64,
     /// Rows for a learner already seen; the first row wins.
@@ -82,7 +55,7 @@ pub struct Learners {
 }
 
 /// Which learners a reader keeps; it runs on every row, on many threads.
-pub type Keep<'a> = dyn Fn(u64) -> bool + Sync + 'a;
+pub type Keep<'a> = dyn Fn(LearnerId) -> bool + Sync + 'a;
 
 /// Reads the learners files (one, or the parts of a query result) in order, keeping
 /// rows whose learner `keep` accepts.
@@ -110,7 +83,7 @@ pub fn read_learners<P: AsRef<Path>>(paths: &[P], keep: &Keep<'_>) -> Result<Lea
 
 impl Learners {
     /// The learner's zone name as the file gives it, if any.
-    pub fn zone(&self, learner_id: u64) -> Option<&str> {
+    pub fn zone(&self, learner_id: LearnerId) -> Option<&str> {
         self.zones.get(&learner_id)?.as_deref()
     }
 
@@ -123,12 +96,12 @@ impl Learners {
 /// Every kept learner's days, sorted and merged to the strongest kind per date.
 #[derive(Debug, Default)]
 pub struct Calendars {
-    pub days: foldhash::HashMap<u64, Days>,
+    pub days: foldhash::HashMap<LearnerId, Days>,
     pub rows: u64,
 }
 
 impl Calendars {
-    pub fn of(&self, learner_id: u64) -> &[(Date, DayKind)] {
+    pub fn of(&self, learner_id: LearnerId) -> &[(Date, DayKind)] {
         self.days.get(&learner_id).map_or(&[], Vec::as_slice)
     }
 }

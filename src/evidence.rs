@@ -6,12 +6,13 @@
 
 use crate::incident::{EvidenceSpec, Incident, Window};
 use crate::logs::Record;
+use crate::model::{LearnerId, NotEvidence, Sighting};
 use crate::query;
 
 /// One BRB fetch that proves a learner was shown the maintenance page.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Evidence {
-    pub learner_id: u64,
+    pub learner_id: LearnerId,
     /// Unix seconds, UTC.
     pub time: i64,
     /// `None` when the log has `-`: such a record is never merged with another.
@@ -23,92 +24,10 @@ pub struct Evidence {
     pub tz_param: Option<Box<str>>,
 }
 
-/// Evidence records of one learner in one 15-minute UTC bucket, as Athena's evidence
-/// query (sql/evidence.sql) returns them: the scan is done there, not here.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Bucket {
-    pub learner_id: u64,
-    /// Unix seconds of the bucket's start, a multiple of 900.
-    pub start: i64,
-    /// The earliest and latest record's time, within the bucket.
-    pub first: i64,
-    pub last: i64,
-    /// Distinct records (after de-duplication by request id).
-    pub hits: u64,
-    /// The bucket's non-empty tz parameters, newest first, with how many records carried
-    /// each.
-    pub tz_params: Vec<(Box<str>, u64)>,
-}
-
-/// Evidence as the rules read it, whether one record or a bucket of them: a learner
-/// seen `count` times from `first` to `last`. Sightings of a learner are kept in time
-/// order, so the newest tz parameter is found by walking them backwards.
-pub trait Sighting {
-    fn learner_id(&self) -> u64;
-    fn first(&self) -> i64;
-    fn last(&self) -> i64;
-    fn count(&self) -> u64;
-    /// Tz parameters, newest first, each with how many records carried it.
-    fn tz_params(&self) -> impl Iterator<Item = (&str, u64)>;
-}
-
-impl Sighting for Evidence {
-    fn learner_id(&self) -> u64 {
-        self.learner_id
-    }
-    fn first(&self) -> i64 {
-        self.time
-    }
-    fn last(&self) -> i64 {
-        self.time
-    }
-    fn count(&self) -> u64 {
-        1
-    }
-    fn tz_params(&self) -> impl Iterator<Item = (&str, u64)> {
-        self.tz_param.as_deref().map(|tz| (tz, 1)).into_iter()
-    }
-}
-
-impl Sighting for Bucket {
-    fn learner_id(&self) -> u64 {
-        self.learner_id
-    }
-    fn first(&self) -> i64 {
-        self.first
-    }
-    fn last(&self) -> i64 {
-        self.last
-    }
-    fn count(&self) -> u64 {
-        self.hits
-    }
-    fn tz_params(&self) -> impl Iterator<Item = (&str, u64)> {
-        self.tz_params.iter().map(|(tz, n)| (&**tz, *n))
-    }
-}
-
-/// Why a well-formed record is not evidence; the first failing test names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum NotEvidence {
-    OtherBucket,
-    OtherOperation,
-    OtherKey,
-    OtherStatus,
-    OutsideWindow,
-    NoLearnerId,
-}
-
-impl NotEvidence {
-    pub fn reason(self) -> &'static str {
-        match self {
-            NotEvidence::OtherBucket => "other_bucket",
-            NotEvidence::OtherOperation => "other_operation",
-            NotEvidence::OtherKey => "other_key",
-            NotEvidence::OtherStatus => "other_status",
-            NotEvidence::OutsideWindow => "outside_window",
-            NotEvidence::NoLearnerId => "no_learner_id",
-        }
+impl Evidence {
+    /// What the planner needs of this record.
+    pub fn into_sighting(self) -> Sighting {
+        Sighting::once(self.learner_id, self.time, self.tz_param)
     }
 }
 

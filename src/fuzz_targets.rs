@@ -42,7 +42,7 @@ pub fn log_line(line: &[u8]) {
             }
         }
         Err(reason) => {
-            assert!(!reason.reason().is_empty());
+            assert!(!reason.name().is_empty());
             let _ = matcher.learner_in_line(line);
         }
     }

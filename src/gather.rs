@@ -1,28 +1,20 @@
 //! Gathers evidence from log inputs: every line parsed, classified and counted, in
 //! parallel, with the first few rejected lines kept so they can be shown with
-//! file:line. Shared by `plan` and `scan`.
+//! file:line. Shared by `plan` and `scan`; [`LogScan`] is the evidence source of logs
+//! read here (local files or S3 objects).
 
-use std::collections::BTreeMap;
-
-use crate::evidence::{Evidence, Matcher, NotEvidence};
-use crate::logs::{self, Reject};
+use crate::collect::{Collected, EvidenceSource, LineAccounting, LineCounts};
+use crate::evidence::{self, Evidence, Matcher};
+use crate::incident::Incident;
+use crate::logs;
+use crate::model::{MissReason, NearMiss, Reject};
+use crate::output::run::{InputDigest, Provenance};
+use crate::progress::Bar;
 use crate::scan::{self, Block, Progress};
-use crate::source::{Input, InputDigest};
+use crate::source::{self, Input};
 
 /// How many rejected lines are kept to show.
 pub const SHOWN_REJECTIONS: usize = 5;
-
-/// A line that names a learner but is not evidence: what `explain` tells a learner
-/// who is missing from the run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct NearMiss {
-    pub learner_id: u64,
-    /// `None` for a line too broken to read its time.
-    pub time: Option<i64>,
-    pub reason: &'static str,
-    pub input: usize,
-    pub line: u64,
-}
 
 /// A rejected line's place and reason.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,28 +22,6 @@ pub struct Rejection {
     pub input: usize,
     pub line: u64,
     pub reason: Reject,
-}
-
-/// What every line became, before de-duplication.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct LineCounts {
-    pub lines: u64,
-    pub evidence: u64,
-    pub not_evidence: BTreeMap<NotEvidence, u64>,
-    pub rejected: BTreeMap<Reject, u64>,
-}
-
-impl LineCounts {
-    fn merge(&mut self, other: LineCounts) {
-        self.lines += other.lines;
-        self.evidence += other.evidence;
-        for (k, n) in other.not_evidence {
-            *self.not_evidence.entry(k).or_default() += n;
-        }
-        for (k, n) in other.rejected {
-            *self.rejected.entry(k).or_default() += n;
-        }
-    }
 }
 
 pub struct Gathered {
@@ -123,11 +93,10 @@ fn classify_block(block: &Block, matcher: &Matcher) -> BlockResult {
                     r.rejections.push(Rejection { input, line, reason });
                 }
                 if let Some(learner_id) = matcher.learner_in_line(text) {
-                    let reason = reason.reason();
                     r.near_misses.push(NearMiss {
                         learner_id,
                         time: None,
-                        reason,
+                        reason: MissReason::Rejected(reason),
                         input,
                         line,
                     });
@@ -141,11 +110,10 @@ fn classify_block(block: &Block, matcher: &Matcher) -> BlockResult {
                 Err(why) => {
                     *r.counts.not_evidence.entry(why).or_default() += 1;
                     if let Some(learner_id) = matcher.learner_named(&record) {
-                        let (reason, time) = (why.reason(), Some(record.time()));
                         r.near_misses.push(NearMiss {
                             learner_id,
-                            time,
-                            reason,
+                            time: Some(record.time()),
+                            reason: MissReason::NotEvidence(why),
                             input,
                             line,
                         });
@@ -155,4 +123,70 @@ fn classify_block(block: &Block, matcher: &Matcher) -> BlockResult {
         }
     }
     r
+}
+
+/// Log inputs scanned here: the evidence source of `plan --logs`.
+pub struct LogScan {
+    args: Vec<String>,
+    s3: source::s3::Options,
+    quiet: bool,
+    provenance: Provenance,
+}
+
+impl LogScan {
+    /// `quiet`: no progress and no rejected-line warnings.
+    pub fn new(args: Vec<String>, s3: source::s3::Options, quiet: bool) -> LogScan {
+        LogScan {
+            args,
+            s3,
+            quiet,
+            provenance: Provenance::default(),
+        }
+    }
+}
+
+impl EvidenceSource for LogScan {
+    fn collect(&mut self, incident: &Incident) -> anyhow::Result<Collected> {
+        let inputs = source::expand(&self.args, &self.s3)?;
+        let bar = Bar::new(self.quiet);
+        let mut gathered = gather(&inputs.list, &Matcher::new(incident), &bar, true)?;
+        bar.finish();
+        let duplicates = evidence::dedupe(&mut gathered.evidence);
+        if !self.quiet {
+            warn_rejections(&inputs.list, &gathered.rejections, &gathered.counts);
+        }
+        self.provenance = Provenance {
+            logs: gathered.digests,
+            s3: inputs.s3,
+            athena: None,
+        };
+        Ok(Collected {
+            sightings: gathered.evidence.into_iter().map(Evidence::into_sighting).collect(),
+            lines: Some(LineAccounting {
+                counts: gathered.counts,
+                duplicates,
+            }),
+            near_misses: gathered.near_misses,
+            input_names: inputs.list.iter().map(Input::name).collect(),
+        })
+    }
+
+    fn provenance(self: Box<Self>) -> Provenance {
+        self.provenance
+    }
+}
+
+/// Prints the first rejected lines with file:line, and how many there were in all.
+pub fn warn_rejections(inputs: &[Input], shown: &[Rejection], counts: &LineCounts) {
+    let total: u64 = counts.rejected.values().sum();
+    for r in shown {
+        let name = inputs.get(r.input).map_or_else(|| "?".into(), Input::name);
+        eprintln!("warning: {name}:{}: line rejected: {}", r.line, r.reason);
+    }
+    if total > shown.len() as u64 {
+        eprintln!(
+            "warning: {} more lines rejected (counts by reason in run.json)",
+            total - shown.len() as u64
+        );
+    }
 }

@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod cells;
 pub mod cli;
 pub mod cmd;
+pub mod collect;
 pub mod evidence;
 #[doc(hidden)]
 pub mod fuzz_targets;
@@ -15,6 +16,7 @@ pub mod gather;
 pub mod incident;
 pub mod localday;
 pub mod logs;
+pub mod model;
 pub mod output;
 pub mod plan;
 pub mod progress;

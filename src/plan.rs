@@ -9,42 +9,10 @@ use std::borrow::Cow;
 use jiff::civil::Date;
 use rayon::prelude::*;
 
-use crate::calendar::{Calendars, DayKind, Learners};
-use crate::evidence::Sighting;
+use crate::calendar::{Calendars, Learners};
 use crate::localday::{Tzdb, Zone};
-use crate::rules::{self, Outcome};
-
-/// Where a learner's zone came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TzSource {
-    Learners,
-    Evidence,
-    Default,
-}
-
-impl TzSource {
-    pub fn name(self) -> &'static str {
-        match self {
-            TzSource::Learners => "learners",
-            TzSource::Evidence => "evidence",
-            TzSource::Default => "default",
-        }
-    }
-}
-
-/// Why a learner got no decisions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum SkipReason {
-    UnknownTimezone,
-}
-
-impl SkipReason {
-    pub fn name(self) -> &'static str {
-        match self {
-            SkipReason::UnknownTimezone => "unknown_timezone",
-        }
-    }
-}
+use crate::model::{DayKind, LearnerId, Outcome, Sighting, SkipReason, TzSource};
+use crate::rules;
 
 /// First and last instant and number of distinct evidence records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,7 +23,7 @@ pub struct Hits {
 }
 
 impl Hits {
-    fn of<S: Sighting>(sightings: &[S]) -> Hits {
+    fn of(sightings: &[Sighting]) -> Hits {
         let none = Hits {
             first: i64::MAX,
             last: i64::MIN,
@@ -64,11 +32,11 @@ impl Hits {
         sightings.iter().fold(none, |h, s| h.add(Hits::span(s)))
     }
 
-    fn span(s: &impl Sighting) -> Hits {
+    fn span(s: &Sighting) -> Hits {
         Hits {
-            first: s.first(),
-            last: s.last(),
-            count: s.count(),
+            first: s.first,
+            last: s.last,
+            count: s.hits,
         }
     }
 
@@ -110,7 +78,7 @@ pub enum Verdict {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LearnerPlan {
-    pub learner_id: u64,
+    pub learner_id: LearnerId,
     pub verdict: Verdict,
 }
 
@@ -155,12 +123,12 @@ pub struct Context<'a> {
     pub as_of: i64,
 }
 
-/// Plans every learner. `sightings` must be sorted by learner, then time (as
-/// `evidence::dedupe` leaves records and Athena's buckets are sorted).
-pub fn plan<S: Sighting + Sync>(sightings: &[S], ctx: &Context<'_>) -> (Vec<LearnerPlan>, SetAside) {
+/// Plans every learner. `sightings` must be sorted by learner, then time, as every
+/// evidence source hands them over.
+pub fn plan(sightings: &[Sighting], ctx: &Context<'_>) -> (Vec<LearnerPlan>, SetAside) {
     let zones = ZoneCache::build(sightings, ctx);
-    let learners: Vec<&[S]> = sightings
-        .chunk_by(|a, b| a.learner_id() == b.learner_id())
+    let learners: Vec<&[Sighting]> = sightings
+        .chunk_by(|a, b| a.learner_id == b.learner_id)
         .collect();
     let results: Vec<(LearnerPlan, SetAside)> = learners
         .par_iter()
@@ -174,9 +142,9 @@ pub fn plan<S: Sighting + Sync>(sightings: &[S], ctx: &Context<'_>) -> (Vec<Lear
 struct ZoneCache<'a>(foldhash::HashMap<&'a str, Option<Zone>>);
 
 impl<'a> ZoneCache<'a> {
-    fn build<S: Sighting>(sightings: &'a [S], ctx: &Context<'a>) -> ZoneCache<'a> {
+    fn build(sightings: &'a [Sighting], ctx: &Context<'a>) -> ZoneCache<'a> {
         let mut map = foldhash::HashMap::default();
-        let params = sightings.iter().flat_map(|s| s.tz_params().map(|(name, _)| name));
+        let params = sightings.iter().flat_map(|s| s.tz_params.iter().map(|(name, _)| &**name));
         let named = ctx.learners.zone_names().chain(ctx.default_tz);
         for name in params.chain(named) {
             map.entry(name).or_insert_with(|| ctx.tzdb.zone(name));
@@ -189,18 +157,14 @@ impl<'a> ZoneCache<'a> {
     }
 }
 
-fn plan_learner<S: Sighting>(
-    records: &[S],
-    ctx: &Context<'_>,
-    zones: &ZoneCache<'_>,
-) -> (LearnerPlan, SetAside) {
-    let learner_id = records[0].learner_id();
+fn plan_learner(records: &[Sighting], ctx: &Context<'_>, zones: &ZoneCache<'_>) -> (LearnerPlan, SetAside) {
+    let learner_id = records[0].learner_id;
     let from_file = ctx.learners.zone(learner_id);
     let mut set_aside = SetAside {
         invalid_zone_in_learners_file: u64::from(from_file.is_some_and(|n| zones.get(n).is_none())),
         invalid_zone_in_tz_param: records
             .iter()
-            .flat_map(Sighting::tz_params)
+            .flat_map(|r| &r.tz_params)
             .filter(|(name, _)| zones.get(name).is_none())
             .map(|(_, n)| n)
             .sum(),
@@ -210,7 +174,7 @@ fn plan_learner<S: Sighting>(
     let from_param = records
         .iter()
         .rev()
-        .flat_map(|r| r.tz_params().map(|(name, _)| name))
+        .flat_map(|r| r.tz_params.iter().map(|(name, _)| &**name))
         .find(|n| zones.get(n).is_some());
     let chosen = [
         (from_file, TzSource::Learners),
@@ -235,13 +199,6 @@ fn plan_learner<S: Sighting>(
     (LearnerPlan { learner_id, verdict }, set_aside)
 }
 
-fn kind_on(calendar: &[(Date, DayKind)], d: Date) -> Option<DayKind> {
-    calendar
-        .binary_search_by_key(&d, |&(date, _)| date)
-        .ok()
-        .map(|i| calendar[i].1)
-}
-
 /// The learner's calendar without dates the zone skips, and how many there were.
 fn calendar_in_zone<'c>(days: &'c [(Date, DayKind)], zone: &Zone) -> (Cow<'c, [(Date, DayKind)]>, u64) {
     if days.iter().all(|&(d, _)| zone.exists(d)) {
@@ -253,8 +210,8 @@ fn calendar_in_zone<'c>(days: &'c [(Date, DayKind)], zone: &Zone) -> (Cow<'c, [(
 }
 
 /// The verdict, and how many sightings spanned two local dates.
-fn planned<S: Sighting>(
-    records: &[S],
+fn planned(
+    records: &[Sighting],
     zone: &Zone,
     name: &str,
     tz_source: TzSource,
@@ -275,8 +232,8 @@ fn planned<S: Sighting>(
                 outcome,
                 hits,
                 day_before,
-                day_before_kind: kind_on(calendar, day_before),
-                kind: kind_on(calendar, date),
+                day_before_kind: rules::kind_on(calendar, day_before),
+                kind: rules::kind_on(calendar, date),
             }
         })
         .collect();
@@ -293,7 +250,7 @@ fn planned<S: Sighting>(
 /// Evidence per local date, sorted by date. Within 15 minutes the local date changes at
 /// most once, so a bucket whose ends fall on two dates touches exactly those two; its
 /// records are split as all but the last on the first date (the count is not known).
-fn hits_by_day<S: Sighting>(records: &[S], zone: &Zone) -> (Vec<(Date, Hits)>, u64) {
+fn hits_by_day(records: &[Sighting], zone: &Zone) -> (Vec<(Date, Hits)>, u64) {
     let mut by_day: Vec<(Date, Hits)> = Vec::new();
     let mut add = |date: Date, hits: Hits| match by_day.iter_mut().find(|(d, _)| *d == date) {
         Some((_, h)) => *h = h.add(hits),
@@ -301,7 +258,7 @@ fn hits_by_day<S: Sighting>(records: &[S], zone: &Zone) -> (Vec<(Date, Hits)>, u
     };
     let mut across = 0;
     for r in records {
-        let (first, last) = (zone.local_date(r.first()), zone.local_date(r.last()));
+        let (first, last) = (zone.local_date(r.first), zone.local_date(r.last));
         if first == last {
             add(first, Hits::span(r));
         } else {
@@ -311,8 +268,8 @@ fn hits_by_day<S: Sighting>(records: &[S], zone: &Zone) -> (Vec<(Date, Hits)>, u
                 last: t,
                 count,
             };
-            add(first, at(r.first(), r.count() - 1));
-            add(last, at(r.last(), 1));
+            add(first, at(r.first, r.hits - 1));
+            add(last, at(r.last, 1));
         }
     }
     by_day.sort_unstable_by_key(|&(d, _)| d);

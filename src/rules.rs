@@ -6,37 +6,8 @@
 
 use jiff::civil::Date;
 
-use crate::calendar::DayKind;
 use crate::localday::Zone;
-
-/// What happens to one affected day.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Outcome {
-    Deferred,
-    Practiced,
-    AlreadyRepaired,
-    NoActiveStreak,
-    RefundFreeze,
-    FreezeDay,
-}
-
-impl Outcome {
-    pub fn name(self) -> &'static str {
-        match self {
-            Outcome::Deferred => "deferred",
-            Outcome::Practiced => "practiced",
-            Outcome::AlreadyRepaired => "already_repaired",
-            Outcome::NoActiveStreak => "no_active_streak",
-            Outcome::RefundFreeze => "refund_freeze",
-            Outcome::FreezeDay => "freeze_day",
-        }
-    }
-
-    /// The manifest action this outcome writes, if any (named like the outcome).
-    pub fn action(self) -> Option<&'static str> {
-        matches!(self, Outcome::RefundFreeze | Outcome::FreezeDay).then(|| self.name())
-    }
-}
+use crate::model::{DayKind, Outcome};
 
 /// The rules' answer for one learner.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,11 +21,7 @@ pub struct Decisions {
 /// Applies the rules. `days` is the learner's calendar sorted by date (one kind per
 /// date); `affected` the distinct affected local dates, ascending.
 pub fn decide(zone: &Zone, days: &[(Date, DayKind)], affected: &[Date], as_of: i64) -> Decisions {
-    let recorded = |d: Date| {
-        days.binary_search_by_key(&d, |&(date, _)| date)
-            .ok()
-            .map(|i| days[i].1)
-    };
+    let recorded = |d: Date| kind_on(days, d);
     let mut planned: Vec<Date> = Vec::new();
     let mut out = Vec::with_capacity(affected.len());
     for &d in affected {
@@ -107,6 +74,13 @@ fn outcome(
         Some(DayKind::Freeze) => Outcome::RefundFreeze,
         None => Outcome::FreezeDay,
     }
+}
+
+/// What the calendar (sorted by date) holds on `d`.
+pub fn kind_on(days: &[(Date, DayKind)], d: Date) -> Option<DayKind> {
+    days.binary_search_by_key(&d, |&(date, _)| date)
+        .ok()
+        .map(|i| days[i].1)
 }
 
 /// The latest recorded date on or before `limit`.

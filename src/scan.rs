@@ -9,7 +9,8 @@ use std::io::Read;
 
 use rayon::prelude::*;
 
-use crate::source::{Input, InputDigest, Opened, SourceError};
+use crate::output::run::InputDigest;
+use crate::source::{Input, Opened, SourceError};
 
 /// Whole lines from one input, starting at line `first_line` (1-based).
 pub struct Block {

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::localday::{Tzdb, TzdbChoice, Zone};
+use crate::model::{Decided, MissReason, NotEvidence, Outcome, SkipReason, TzSource};
 use crate::output::{DecisionRow, NearMissRow};
 use crate::rundir::RunDir;
 
@@ -124,15 +125,14 @@ fn why(d: &DecisionRow, previous: Option<&DecisionRow>, as_of: &str) -> String {
         }
         (None, _) => format!("{before} has nothing recorded"),
     };
-    match d.outcome.as_str() {
-        "deferred" => format!("the day was not over yet in {} at {as_of}; a later run will decide it", d.tz.as_deref().unwrap_or("their zone")),
-        "practiced" => "they practised that day, so the streak needs no repair".into(),
-        "already_repaired" => "the day is already a repair from an earlier run".into(),
-        "no_active_streak" => format!("there was no streak to protect: {before_held}"),
-        "refund_freeze" => format!("the streak was alive ({before_held}) and a streak freeze was used up that day: it is refunded and the day becomes a repair"),
-        "freeze_day" => format!("the streak was alive ({before_held}) and the day had nothing recorded: it becomes a repair"),
-        "unknown_timezone" => "no time zone: not in the learners file (or an invalid zone there), no valid tz parameter in their fetches, and the incident has no default_tz".into(),
-        other => format!("outcome {other}"),
+    match d.outcome {
+        Decided::Day(Outcome::Deferred) => format!("the day was not over yet in {} at {as_of}; a later run will decide it", d.tz.as_deref().unwrap_or("their zone")),
+        Decided::Day(Outcome::Practiced) => "they practised that day, so the streak needs no repair".into(),
+        Decided::Day(Outcome::AlreadyRepaired) => "the day is already a repair from an earlier run".into(),
+        Decided::Day(Outcome::NoActiveStreak) => format!("there was no streak to protect: {before_held}"),
+        Decided::Day(Outcome::RefundFreeze) => format!("the streak was alive ({before_held}) and a streak freeze was used up that day: it is refunded and the day becomes a repair"),
+        Decided::Day(Outcome::FreezeDay) => format!("the streak was alive ({before_held}) and the day had nothing recorded: it becomes a repair"),
+        Decided::Skipped(SkipReason::UnknownTimezone) => "no time zone: not in the learners file (or an invalid zone there), no valid tz parameter in their fetches, and the incident has no default_tz".into(),
     }
 }
 
@@ -164,10 +164,10 @@ fn text(e: &Explanation<'_>) -> String {
         return s;
     };
     if let (Some(tz), Some(source)) = (&first.tz, &first.tz_source) {
-        let from = match source.as_str() {
-            "learners" => "the learners file",
-            "evidence" => "the tz parameter of their latest fetch",
-            _ => "the incident's default_tz",
+        let from = match source {
+            TzSource::Learners => "the learners file",
+            TzSource::Evidence => "the tz parameter of their latest fetch",
+            TzSource::Default => "the incident's default_tz",
         };
         let _ = writeln!(s, "Time zone: {tz} (from {from})");
     }
@@ -195,7 +195,7 @@ fn text(e: &Explanation<'_>) -> String {
             shown(&d.evidence_last, &day.evidence_last_local)
         );
         if let Some(before) = &d.day_before {
-            let kind = |k: &Option<String>| k.clone().unwrap_or_else(|| "nothing".into());
+            let kind = |k: &Option<_>| k.map_or("nothing", crate::model::DayKind::name);
             let _ = writeln!(
                 s,
                 "  calendar: {before} {}, {date} {}",
@@ -229,17 +229,17 @@ fn near_misses(s: &mut String, misses: &[NearMissRow]) {
     }
 }
 
-fn reason_in_words(reason: &str) -> String {
+fn reason_in_words(reason: &MissReason) -> String {
     let words = match reason {
-        "other_status" => {
+        MissReason::NotEvidence(NotEvidence::OtherStatus) => {
             "the maintenance object was not served (another HTTP status, e.g. 404 after the resume)"
         }
-        "outside_window" => "outside the incident's windows",
-        "other_bucket" => "another bucket",
-        "other_operation" => "another operation (not a GET or HEAD)",
-        "other_key" => "another object key",
-        "no_learner_id" => "no readable learner id",
-        _ => return format!("line rejected: {reason}"),
+        MissReason::NotEvidence(NotEvidence::OutsideWindow) => "outside the incident's windows",
+        MissReason::NotEvidence(NotEvidence::OtherBucket) => "another bucket",
+        MissReason::NotEvidence(NotEvidence::OtherOperation) => "another operation (not a GET or HEAD)",
+        MissReason::NotEvidence(NotEvidence::OtherKey) => "another object key",
+        MissReason::NotEvidence(NotEvidence::NoLearnerId) => "no readable learner id",
+        MissReason::Rejected(why) => return format!("line rejected: {}", why.name()),
     };
     words.to_string()
 }

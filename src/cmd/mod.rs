@@ -9,8 +9,7 @@ pub mod scan;
 pub mod sql;
 pub mod verify;
 
-use crate::gather::Rejection;
-use crate::source::Input;
+use crate::source::s3;
 
 /// What a command found: `Problem` exits 1 (a replay mismatch, pending actions with
 /// `verify --strict`); errors exit 2.
@@ -30,17 +29,17 @@ pub struct S3Args {
     #[arg(long)]
     pub s3_path_style: bool,
     /// S3 objects fetched at once.
-    #[arg(long, default_value_t = 16)]
+    #[arg(long, default_value_t = s3::Options::default().concurrency)]
     pub s3_concurrency: usize,
     /// Hours after a request that AWS may still deliver its log record: objects whose
     /// key time is later than a window's end plus this are not read.
-    #[arg(long, default_value_t = 24)]
+    #[arg(long, default_value_t = s3::Options::default().delivery_lag_seconds / 3600)]
     pub delivery_lag_hours: i64,
 }
 
 impl S3Args {
-    pub fn options(&self, windows: &[crate::incident::Window]) -> crate::source::s3::Options {
-        crate::source::s3::Options {
+    pub fn options(&self, windows: &[crate::incident::Window]) -> s3::Options {
+        s3::Options {
             endpoint_url: self.endpoint_url.clone(),
             path_style: self.s3_path_style,
             concurrency: self.s3_concurrency,
@@ -56,18 +55,4 @@ pub fn threads(n: Option<usize>) -> anyhow::Result<()> {
         rayon::ThreadPoolBuilder::new().num_threads(n).build_global()?;
     }
     Ok(())
-}
-
-/// Prints the first rejected lines with file:line, and how many there were in all.
-pub fn warn_rejections(inputs: &[Input], shown: &[Rejection], total: u64) {
-    for r in shown {
-        let name = inputs.get(r.input).map_or_else(|| "?".into(), Input::name);
-        eprintln!("warning: {name}:{}: line rejected: {}", r.line, r.reason);
-    }
-    if total > shown.len() as u64 {
-        eprintln!(
-            "warning: {} more lines rejected (counts by reason in run.json)",
-            total - shown.len() as u64
-        );
-    }
 }

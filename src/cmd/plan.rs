@@ -3,21 +3,19 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use jiff::Timestamp;
 
-use crate::calendar;
-use crate::evidence::{self, Bucket, Evidence, Matcher};
-use crate::gather::{self, Gathered};
-use crate::incident::{self, Incident};
+use crate::calendar::{self, Calendars, Learners};
+use crate::collect::{Collected, EvidenceSource};
+use crate::gather::LogScan;
+use crate::incident::{self, AthenaSpec, Incident};
 use crate::localday::{Tzdb, TzdbChoice};
-use crate::output::run::{Counts, IncidentInfo, Inputs, RunInfo, Tool, TzdbInfo};
+use crate::output::run::{AsOfSource, Job, RunInfo, Stages};
 use crate::output::{self, ExtraFormat, Staging};
-use crate::plan::{self, Context, LearnerPlan, Verdict};
+use crate::plan::{self, Context};
 use crate::progress::Bar;
-use crate::source::athena::Session;
-use crate::source::{self, InputDigest};
+use crate::source::{self, athena, s3, TableFiles};
 
 /// Plan streak repairs for an incident.
 ///
@@ -71,9 +69,6 @@ pub struct Args {
     pub threads: Option<usize>,
     #[command(flatten)]
     pub s3: super::S3Args,
-    /// No rejected-line warnings or progress (for `replay`).
-    #[arg(skip)]
-    pub quiet: bool,
 }
 
 fn parse_as_of(s: &str) -> Result<Timestamp, String> {
@@ -82,8 +77,9 @@ fn parse_as_of(s: &str) -> Result<Timestamp, String> {
 
 pub fn run(args: Args) -> anyhow::Result<super::Finding> {
     super::threads(args.threads)?;
-    let info = execute(&args)?;
-    summary(&info, &args.out);
+    let config = Config::from_args(args)?;
+    let info = execute(&config)?;
+    summary(&info, &config.out);
     Ok(super::Finding::Clean)
 }
 
@@ -94,216 +90,88 @@ pub enum Source {
     Athena,
 }
 
-/// The evidence as one source delivered it.
-#[allow(clippy::large_enum_variant)] // one per run
-enum Collected {
-    Logs {
-        inputs: source::Inputs,
-        gathered: Gathered,
-        duplicates: u64,
-    },
-    Athena {
-        session: Box<Session>,
-        buckets: Vec<Bucket>,
-    },
+/// A plan, validated: what `execute` runs, made from the command line or by `replay`.
+pub struct Config {
+    pub incident_path: PathBuf,
+    pub incident: Incident,
+    pub evidence: EvidenceFrom,
+    /// A path or `s3://` URL; `None` when the evidence source reads the table itself.
+    pub learners: Option<String>,
+    pub calendars: Option<String>,
+    pub as_of: Timestamp,
+    pub as_of_source: AsOfSource,
+    pub out: PathBuf,
+    pub formats: Vec<ExtraFormat>,
+    pub tzdb: TzdbChoice,
+    pub s3: s3::Options,
+    /// No progress and no rejected-line warnings.
+    pub quiet: bool,
 }
 
-impl Collected {
-    fn learner_ids(&self) -> foldhash::HashSet<u64> {
-        match self {
-            Collected::Logs { gathered, .. } => gathered.evidence.iter().map(|e| e.learner_id).collect(),
-            Collected::Athena { buckets, .. } => buckets.iter().map(|b| b.learner_id).collect(),
-        }
-    }
+/// Where the evidence is found.
+pub enum EvidenceFrom {
+    /// Log files, directories or `s3://` prefixes, scanned here.
+    Logs(Vec<String>),
+    /// Athena's evidence query over the incident's `[athena]` table.
+    Athena(AthenaSpec),
+}
 
-    /// (bucket start, records) of every sighting, for the quarter-hour chart.
-    fn per_quarter_hour(&self) -> BTreeMap<String, u64> {
-        let spans: Vec<(i64, u64)> = match self {
-            Collected::Logs { gathered, .. } => gathered.evidence.iter().map(|e| (e.time, 1)).collect(),
-            Collected::Athena { buckets, .. } => buckets.iter().map(|b| (b.start, b.hits)).collect(),
+impl Config {
+    /// Checks the arguments against each other and the incident, once.
+    pub fn from_args(args: Args) -> anyhow::Result<Config> {
+        let incident = Incident::load(&args.incident)?;
+        let (as_of, as_of_source) = match (args.as_of, incident.as_of) {
+            (Some(t), _) => (t, AsOfSource::Cli),
+            (None, Some(t)) => (t, AsOfSource::Incident),
+            (None, None) => (Timestamp::now(), AsOfSource::Now),
         };
-        quarter_hours(&spans)
-    }
-}
-
-/// A learners or calendars table: its files and its identity for run.json. `_keep`
-/// holds a download or result folder until the run ends.
-struct TableInput {
-    paths: Vec<PathBuf>,
-    digest: InputDigest,
-    _keep: Box<dyn std::any::Any>,
-}
-
-/// Runs the job and commits its outputs; returns what run.json says.
-pub fn execute(args: &Args) -> anyhow::Result<RunInfo> {
-    let started = Instant::now();
-    let incident = Incident::load(&args.incident)?;
-    let tzdb = Tzdb::open(&args.tzdb)?;
-    let default_tz = checked_default_tz(&incident, &tzdb, &args.incident)?;
-    let (as_of, as_of_source) = match (args.as_of, incident.as_of) {
-        (Some(t), _) => (t, "cli"),
-        (None, Some(t)) => (t, "incident"),
-        (None, None) => (Timestamp::now(), "now"),
-    };
-    let s3 = args.s3.options(&incident.windows);
-    let athena = athena_spec(args, &incident)?;
-    let from_athena = |table: fn(&incident::AthenaSpec) -> bool| athena.is_some_and(table);
-    let learners_arg = table_arg(
-        &args.learners,
-        from_athena(|a| a.learners_table.is_some()),
-        "learners",
-    )?;
-    let calendars_arg = table_arg(
-        &args.calendars,
-        from_athena(|a| a.calendars_table.is_some()),
-        "calendars",
-    )?;
-    let mut learners_file = learners_arg.map(|a| file_table(&a, &s3)).transpose()?;
-    let mut calendars_file = calendars_arg.map(|a| file_table(&a, &s3)).transpose()?;
-    let mut staging = Staging::new(&args.out)?;
-    let mut clock = Stages::new();
-    let mut collected = collect(args, &incident, &s3, athena)?;
-    clock.lap("scan");
-
-    let wanted = collected.learner_ids();
-    let keep = |id: u64| wanted.contains(&id);
-    let reading = Bar::stage("reading learners and calendars", args.quiet);
-    if let Collected::Athena { session, .. } = &mut collected {
-        let tables = session.tables(learners_file.is_none(), calendars_file.is_none())?;
-        let keep_tables: std::rc::Rc<dyn std::any::Any> = std::rc::Rc::new(tables.dir);
-        let wrap = |(paths, digest)| TableInput {
-            paths,
-            digest,
-            _keep: Box::new(keep_tables.clone()),
+        let evidence = match args.source {
+            Source::Logs => EvidenceFrom::Logs(args.logs),
+            Source::Athena if !args.logs.is_empty() => {
+                anyhow::bail!("--logs and --source athena do not go together: Athena reads the logs")
+            }
+            Source::Athena => EvidenceFrom::Athena(incident.athena.clone().ok_or_else(|| {
+                anyhow::anyhow!(
+                    "{}: --source athena needs an [athena] table (see README, Running against AWS)",
+                    args.incident.display()
+                )
+            })?),
         };
-        learners_file = learners_file.or(tables.learners.map(wrap));
-        calendars_file = calendars_file.or(tables.calendars.map(wrap));
-    }
-    let (Some(learners_file), Some(calendars_file)) = (learners_file, calendars_file) else {
-        unreachable!("table_arg asked for every table Athena does not read");
-    };
-    let learners = calendar::read_learners(&learners_file.paths, &keep)?;
-    let calendars = calendar::read_calendars(&calendars_file.paths, &keep)?;
-    reading.finish();
-    clock.lap("learners_and_calendars");
-    let ctx = Context {
-        tzdb: &tzdb,
-        learners: &learners,
-        calendars: &calendars,
-        default_tz: default_tz.as_deref(),
-        as_of: as_of.as_second(),
-    };
-    let (plans, set_aside) = match &collected {
-        Collected::Logs { gathered, .. } => plan::plan::<Evidence>(&gathered.evidence, &ctx),
-        Collected::Athena { buckets, .. } => plan::plan::<Bucket>(buckets, &ctx),
-    };
-    clock.lap("rules");
-
-    let manifest = output::manifest_rows(&plans, &incident.id);
-    let jsonl = output::jsonl();
-    let manifest_sha256 = staging.add(jsonl.file_name(), |w| jsonl.write(&manifest, w))?;
-    let mut decision_count = 0;
-    let decisions_sha256 = staging.add("decisions.jsonl", |w| {
-        decision_count = output::write_decisions(&plans, w)?;
-        Ok(())
-    })?;
-    let near_misses = match &collected {
-        Collected::Logs { gathered, inputs, .. } => {
-            output::near_miss_rows(&gathered.near_misses, &inputs.list)
-        }
-        Collected::Athena { .. } => output::near_miss_rows(&[], &[]),
-    };
-    staging.add("near_misses.jsonl", |w| near_misses.write_jsonl(w))?;
-    for extra in ExtraFormat::ALL {
-        let format = extra.format();
-        if args.format.contains(&extra) {
-            staging.add(format.file_name(), |w| format.write(&manifest, w))?;
-        } else {
-            staging.retire(format.file_name());
-        }
+        let athena = match &evidence {
+            EvidenceFrom::Athena(spec) => Some(spec),
+            EvidenceFrom::Logs(_) => None,
+        };
+        let learners = table_arg(args.learners, athena.is_some_and(|a| a.learners_table.is_some()), "learners")?;
+        let calendars = table_arg(args.calendars, athena.is_some_and(|a| a.calendars_table.is_some()), "calendars")?;
+        Ok(Config {
+            s3: args.s3.options(&incident.windows),
+            incident_path: args.incident,
+            incident,
+            evidence,
+            learners,
+            calendars,
+            as_of,
+            as_of_source,
+            out: args.out,
+            formats: args.format,
+            tzdb: args.tzdb,
+            quiet: false,
+        })
     }
 
-    let mut counts = counts(&collected, &plans);
-    counts.set_aside = set_aside;
-    counts.learners_file_rows = learners.rows;
-    counts.learners_file_repeated_rows = learners.repeated_rows;
-    counts.calendar_rows = calendars.rows;
-    counts.decisions = decision_count;
-    let evidence_per_quarter_hour = collected.per_quarter_hour();
-    let (logs, s3_listing, athena_run) = match collected {
-        Collected::Logs { gathered, inputs, .. } => (gathered.digests, inputs.s3, None),
-        Collected::Athena { session, .. } => (Vec::new(), None, Some(session.run)),
-    };
-    let info = RunInfo {
-        tool: Tool {
-            name: env!("CARGO_PKG_NAME").into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-        },
-        incident: IncidentInfo {
-            id: incident.id.clone(),
-            path: args.incident.display().to_string(),
-            windows: incident
-                .windows
-                .iter()
-                .map(|w| [output::instant(w.start), output::instant(w.end)])
-                .collect(),
-        },
-        as_of: output::instant(as_of.as_second()),
-        as_of_source: as_of_source.into(),
-        tzdb: TzdbInfo {
-            source: tzdb.source().to_string(),
-            // Absolute, so `explain` can reopen it from any working directory.
-            path: tzdb.path().map(|p| {
-                std::fs::canonicalize(p)
-                    .unwrap_or_else(|_| p.to_path_buf())
-                    .display()
-                    .to_string()
-            }),
-            version: tzdb.version().map(str::to_string),
-        },
-        inputs: Inputs {
-            logs,
-            learners: learners_file.digest,
-            calendars: calendars_file.digest,
-            s3: s3_listing,
-            athena: athena_run,
-        },
-        counts,
-        evidence_per_quarter_hour,
-        manifest_sha256,
-        decisions_sha256,
-        threads: rayon::current_num_threads(),
-        stage_seconds: clock.finish("outputs"),
-        wall_seconds: seconds(started.elapsed()),
-    };
-    staging.add("run.json", |w| {
-        serde_json::to_writer_pretty(&mut *w, &info)?;
-        Ok(w.write_all(b"\n")?)
-    })?;
-    staging.commit()?;
-    Ok(info)
-}
-
-/// The `[athena]` table when the source is Athena; `--logs` is then a usage error.
-fn athena_spec<'a>(args: &Args, incident: &'a Incident) -> anyhow::Result<Option<&'a incident::AthenaSpec>> {
-    match args.source {
-        Source::Logs => Ok(None),
-        Source::Athena if !args.logs.is_empty() => {
-            anyhow::bail!("--logs and --source athena do not go together: Athena reads the logs")
-        }
-        Source::Athena => incident.athena.as_ref().map(Some).ok_or_else(|| {
-            anyhow::anyhow!(
-                "{}: --source athena needs an [athena] table (see README, Running against AWS)",
-                args.incident.display()
-            )
-        }),
+    /// The evidence source this plan reads: the one place sources are chosen.
+    fn source(&self) -> anyhow::Result<Box<dyn EvidenceSource>> {
+        Ok(match &self.evidence {
+            EvidenceFrom::Logs(logs) => Box::new(LogScan::new(logs.clone(), self.s3.clone(), self.quiet)),
+            EvidenceFrom::Athena(spec) => Box::new(athena::Session::open(&self.incident, spec, &self.s3)?),
+        })
     }
 }
 
-/// The path given for a table, unless Athena reads it; one of the two is needed.
-fn table_arg(given: &Option<String>, from_athena: bool, name: &str) -> anyhow::Result<Option<String>> {
-    match (given, from_athena) {
-        (Some(path), _) => Ok(Some(path.clone())),
+/// The path given for a table, unless the evidence source reads it; one is needed.
+fn table_arg(given: Option<String>, from_source: bool, name: &str) -> anyhow::Result<Option<String>> {
+    match (given, from_source) {
+        (Some(path), _) => Ok(Some(path)),
         (None, true) => Ok(None),
         (None, false) => {
             anyhow::bail!("--{name} is needed (or, with --source athena, athena.{name}_table)")
@@ -311,46 +179,72 @@ fn table_arg(given: &Option<String>, from_athena: bool, name: &str) -> anyhow::R
     }
 }
 
-/// A table file (local or S3), checked readable before any scanning starts.
-fn file_table(arg: &str, s3: &source::s3::Options) -> anyhow::Result<TableInput> {
-    let table = source::table(arg, s3)?;
-    calendar::check_readable(&table.path)?;
-    Ok(TableInput {
-        paths: vec![table.path.clone()],
-        digest: table.digest()?,
-        _keep: Box::new(table),
-    })
+/// Runs the job (scan, learners and calendars, rules, outputs) and commits its
+/// outputs; returns what run.json says.
+pub fn execute(config: &Config) -> anyhow::Result<RunInfo> {
+    let mut clock = Stages::start();
+    let tzdb = Tzdb::open(&config.tzdb)?;
+    let default_tz = checked_default_tz(&config.incident, &tzdb, &config.incident_path)?;
+    let given = [&config.learners, &config.calendars].map(|t| t.as_deref().map(|t| file_table(t, &config.s3)));
+    let [learners_file, calendars_file] = given.map(Option::transpose);
+    let (learners_file, calendars_file) = (learners_file?, calendars_file?);
+    let mut staging = Staging::new(&config.out)?;
+    let mut source = config.source()?;
+    let collected = source.collect(&config.incident)?;
+    clock.lap("scan");
+
+    let reading = Bar::stage("reading learners and calendars", config.quiet);
+    let from_source = source.tables(learners_file.is_none(), calendars_file.is_none())?;
+    let table = |given: Option<TableFiles>, read: Option<TableFiles>, name: &str| {
+        given.or(read).ok_or_else(|| anyhow::anyhow!("the evidence source read no {name} table"))
+    };
+    let learners_file = table(learners_file, from_source.learners, "learners")?;
+    let calendars_file = table(calendars_file, from_source.calendars, "calendars")?;
+    let (learners, calendars) = read_tables(&collected, &learners_file, &calendars_file)?;
+    reading.finish();
+    clock.lap("learners_and_calendars");
+
+    let ctx = Context {
+        tzdb: &tzdb,
+        learners: &learners,
+        calendars: &calendars,
+        default_tz: default_tz.as_deref(),
+        as_of: config.as_of.as_second(),
+    };
+    let (plans, set_aside) = plan::plan(&collected.sightings, &ctx);
+    clock.lap("rules");
+
+    let written = output::write_plan(&mut staging, &plans, &collected, &config.incident.id, &config.formats)?;
+    let job = Job {
+        incident: &config.incident,
+        incident_path: &config.incident_path,
+        as_of: config.as_of.as_second(),
+        as_of_source: config.as_of_source,
+        tzdb: &tzdb,
+        learners: (learners_file.digest, &learners),
+        calendars: (calendars_file.digest, &calendars),
+    };
+    let info = RunInfo::new(job, &collected, source.provenance(), &plans, set_aside, written, clock);
+    staging.add("run.json", |w| info.write(w))?;
+    staging.commit()?;
+    Ok(info)
 }
 
-/// Scans the logs here, or has Athena scan them.
-fn collect(
-    args: &Args,
-    incident: &Incident,
-    s3: &source::s3::Options,
-    athena: Option<&incident::AthenaSpec>,
-) -> anyhow::Result<Collected> {
-    if let Some(spec) = athena {
-        let mut session = Box::new(Session::open(incident, spec, s3)?);
-        let buckets = session.evidence(incident, s3.delivery_lag_seconds)?;
-        return Ok(Collected::Athena { session, buckets });
-    }
-    let inputs = source::expand(&args.logs, s3)?;
-    let bar = Bar::new(args.quiet);
-    let mut gathered = gather::gather(&inputs.list, &Matcher::new(incident), &bar, true)?;
-    bar.finish();
-    let duplicates = evidence::dedupe(&mut gathered.evidence);
-    if !args.quiet {
-        super::warn_rejections(
-            &inputs.list,
-            &gathered.rejections,
-            gathered.counts.rejected.values().sum(),
-        );
-    }
-    Ok(Collected::Logs {
-        inputs,
-        gathered,
-        duplicates,
-    })
+/// A table file (local or S3), checked readable before any scanning starts.
+fn file_table(arg: &str, s3: &s3::Options) -> anyhow::Result<TableFiles> {
+    let table = source::table(arg, s3)?;
+    calendar::check_readable(&table.path)?;
+    Ok(table.into_files()?)
+}
+
+/// The learners and calendars of the learners with evidence.
+fn read_tables(collected: &Collected, learners: &TableFiles, calendars: &TableFiles) -> anyhow::Result<(Learners, Calendars)> {
+    let wanted: foldhash::HashSet<u64> = collected.sightings.iter().map(|s| s.learner_id).collect();
+    let keep = |id: u64| wanted.contains(&id);
+    Ok((
+        calendar::read_learners(&learners.paths, &keep)?,
+        calendar::read_calendars(&calendars.paths, &keep)?,
+    ))
 }
 
 /// An invalid default_tz is a usage error, named with its file and key.
@@ -363,90 +257,6 @@ fn checked_default_tz(incident: &Incident, tzdb: &Tzdb, path: &Path) -> anyhow::
         ),
         other => Ok(other.clone()),
     }
-}
-
-/// Distinct evidence records per 15-minute UTC bucket, for the report's chart.
-fn quarter_hours(spans: &[(i64, u64)]) -> BTreeMap<String, u64> {
-    let mut buckets = BTreeMap::new();
-    for &(t, n) in spans {
-        *buckets.entry(t.div_euclid(900) * 900).or_insert(0) += n;
-    }
-    buckets
-        .into_iter()
-        .map(|(t, n)| (output::instant(t), n))
-        .collect()
-}
-
-fn seconds(d: std::time::Duration) -> f64 {
-    (d.as_secs_f64() * 1000.0).round() / 1000.0
-}
-
-/// Wall time per stage, for run.json (the outputs stage ends before run.json is written).
-struct Stages {
-    since: Instant,
-    laps: BTreeMap<String, f64>,
-}
-
-impl Stages {
-    fn new() -> Stages {
-        Stages {
-            since: Instant::now(),
-            laps: BTreeMap::new(),
-        }
-    }
-
-    fn lap(&mut self, stage: &'static str) {
-        self.laps.insert(stage.to_string(), seconds(self.since.elapsed()));
-        self.since = Instant::now();
-    }
-
-    fn finish(mut self, stage: &'static str) -> BTreeMap<String, f64> {
-        self.lap(stage);
-        self.laps
-    }
-}
-
-fn counts(collected: &Collected, plans: &[LearnerPlan]) -> Counts {
-    let mut c = Counts {
-        learners: plans.len() as u64,
-        ..Counts::default()
-    };
-    match collected {
-        Collected::Logs {
-            gathered: g,
-            duplicates,
-            ..
-        } => {
-            c.lines_read = Some(g.counts.lines);
-            c.evidence_records = g.counts.evidence - duplicates;
-            c.duplicate_records = Some(*duplicates);
-            c.not_evidence = Some(g.counts.not_evidence.values().sum());
-            for (why, n) in &g.counts.not_evidence {
-                c.not_evidence_by_reason.insert(why.reason().into(), *n);
-            }
-            for (why, n) in &g.counts.rejected {
-                c.rejected.insert(why.reason().into(), *n);
-            }
-        }
-        // Athena reads the lines; only the distinct evidence records come back.
-        Collected::Athena { buckets, .. } => c.evidence_records = buckets.iter().map(|b| b.hits).sum(),
-    }
-    for plan in plans {
-        match &plan.verdict {
-            Verdict::Skipped { reason, .. } => {
-                *c.learners_skipped.entry(reason.name().into()).or_default() += 1
-            }
-            Verdict::Planned { days, .. } => {
-                for day in days {
-                    *c.outcomes.entry(day.outcome.name().into()).or_default() += 1;
-                    if let Some(action) = day.outcome.action() {
-                        *c.actions.entry(action.into()).or_default() += 1;
-                    }
-                }
-            }
-        }
-    }
-    c
 }
 
 /// A short summary on stderr; the data went to files.

@@ -41,12 +41,12 @@ pub fn run(args: Args) -> anyhow::Result<super::Finding> {
     let case = &args.case_dir;
     let incident = case.join("incident.toml");
     let parsed = crate::incident::Incident::load(&incident)?;
-    if parsed.as_of.is_none() {
+    let Some(as_of) = parsed.as_of else {
         anyhow::bail!(
             "{}: a recorded incident needs `as_of`, or its answers change with the clock",
             incident.display()
         );
-    }
+    };
     let expected = case.join("expected");
     if !args.update && !expected.is_dir() {
         anyhow::bail!(
@@ -55,25 +55,20 @@ pub fn run(args: Args) -> anyhow::Result<super::Finding> {
         );
     }
     let out = tempfile::tempdir().context("cannot create a temporary directory")?;
-    let plan = super::plan::Args {
-        source: super::plan::Source::Logs,
-        incident,
-        logs: vec![case.join("logs").display().to_string()],
+    let plan = super::plan::Config {
+        evidence: super::plan::EvidenceFrom::Logs(vec![case.join("logs").display().to_string()]),
         learners: Some(table(case, "learners")?.display().to_string()),
         calendars: Some(table(case, "calendars")?.display().to_string()),
-        as_of: None,
+        as_of,
+        as_of_source: crate::output::run::AsOfSource::Incident,
         out: out.path().to_path_buf(),
-        format: Vec::new(),
+        formats: Vec::new(),
         tzdb: args.tzdb.clone(),
-        threads: None,
         // A recorded incident is local: nothing is listed.
-        s3: super::S3Args {
-            endpoint_url: None,
-            s3_path_style: false,
-            s3_concurrency: 1,
-            delivery_lag_hours: 0,
-        },
+        s3: crate::source::s3::Options::default(),
         quiet: true,
+        incident_path: incident,
+        incident: parsed,
     };
     super::plan::execute(&plan)?;
     if args.update {

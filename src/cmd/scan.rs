@@ -11,6 +11,7 @@ use crate::evidence::{self, Evidence, Matcher};
 use crate::gather;
 use crate::incident::Incident;
 use crate::logs;
+use crate::model::Reject;
 use crate::scan::Block;
 use crate::source::{self, Input};
 
@@ -52,7 +53,7 @@ struct EvidenceLine<'a> {
 
 #[derive(Serialize)]
 struct RejectedLine<'a> {
-    rejected: &'static str,
+    rejected: Reject,
     file: &'a str,
     line: u64,
 }
@@ -78,7 +79,7 @@ pub fn run(args: Args) -> anyhow::Result<super::Finding> {
 fn print_evidence(incident: &Incident, inputs: &[Input], out: &mut dyn Write) -> anyhow::Result<()> {
     let mut g = gather::gather(inputs, &Matcher::new(incident), &(), false)?;
     evidence::dedupe(&mut g.evidence);
-    super::warn_rejections(inputs, &g.rejections, g.counts.rejected.values().sum());
+    gather::warn_rejections(inputs, &g.rejections, &g.counts);
     let line = |e: &Evidence, bytes: &mut Vec<u8>| {
         let line = EvidenceLine {
             learner_id: e.learner_id,
@@ -116,7 +117,7 @@ fn render_block(block: &Block, file: &str) -> Vec<u8> {
             Err(reason) => serde_json::to_writer(
                 &mut bytes,
                 &RejectedLine {
-                    rejected: reason.reason(),
+                    rejected: reason,
                     file,
                     line,
                 },

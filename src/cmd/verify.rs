@@ -10,7 +10,8 @@ use std::io::Write;
 use anyhow::Context;
 use jiff::civil::Date;
 
-use crate::calendar::{self, DayKind};
+use crate::calendar;
+use crate::model::DayKind;
 use crate::rundir::RunDir;
 
 /// Check a manifest against calendars exported after it was applied.

@@ -6,4 +6,4 @@
 
 pub mod s3;
 
-pub use s3::{decimal, parse, Record, Reject, LONGEST_LINE};
+pub use s3::{decimal, parse, Record, LONGEST_LINE};

@@ -36,6 +36,8 @@ use memchr::{memchr, memchr_iter, memrchr};
 use serde::ser::{Error as _, SerializeMap};
 use serde::{Serialize, Serializer};
 
+use crate::model::Reject;
+
 /// The longest line read as a record, in bytes as read (trailing spaces and `\r` count).
 pub const LONGEST_LINE: usize = 1 << 20;
 
@@ -53,45 +55,6 @@ const INTEGERS: [Field; 5] = [
     Field::TurnAroundTime,
 ];
 
-/// Why a line is not a record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Reject {
-    BlankLine,
-    TooFewFields,
-    BadTime,
-    UnterminatedQuote,
-    BadInteger,
-    LineTooLong,
-}
-
-impl Reject {
-    /// A stable snake_case word for counters and JSON.
-    pub fn reason(self) -> &'static str {
-        match self {
-            Reject::BlankLine => "blank_line",
-            Reject::TooFewFields => "too_few_fields",
-            Reject::BadTime => "bad_time",
-            Reject::UnterminatedQuote => "unterminated_quote",
-            Reject::BadInteger => "bad_integer",
-            Reject::LineTooLong => "line_too_long",
-        }
-    }
-}
-
-impl fmt::Display for Reject {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Reject::BlankLine => "the line is empty or only spaces",
-            Reject::TooFewFields => "fewer than the 18 fields of the oldest layout",
-            Reject::BadTime => "the time is not a valid [dd/Mon/yyyy:HH:MM:SS +hhmm]",
-            Reject::UnterminatedQuote => "a quoted field has no closing quote",
-            Reject::BadInteger => "a status, size or duration is neither - nor an unsigned integer in range",
-            Reject::LineTooLong => "longer than 1 MiB",
-        })
-    }
-}
-
-impl std::error::Error for Reject {}
 
 /// The documented fields, in log order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

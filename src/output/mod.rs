@@ -16,10 +16,54 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use sha2::{Digest, Sha256};
 
+use crate::collect::Collected;
+use crate::plan::LearnerPlan;
+
 pub use rows::{
     instant, manifest_rows, near_miss_rows, write_decisions, DecisionRow, ManifestRow, NearMissRow,
     NearMissRows,
 };
+
+/// The plan's files besides run.json, and what run.json says of them.
+pub struct Written {
+    pub manifest_sha256: String,
+    pub decisions_sha256: String,
+    pub decisions: u64,
+}
+
+/// Stages the manifest (JSON Lines and each extra format asked for), the decision log
+/// and the near misses; retires extra formats an earlier run wrote and this one does not.
+pub fn write_plan(
+    staging: &mut Staging,
+    plans: &[LearnerPlan],
+    collected: &Collected,
+    incident_id: &str,
+    formats: &[ExtraFormat],
+) -> anyhow::Result<Written> {
+    let manifest = manifest_rows(plans, incident_id);
+    let jsonl = jsonl();
+    let manifest_sha256 = staging.add(jsonl.file_name(), |w| jsonl.write(&manifest, w))?;
+    let mut decisions = 0;
+    let decisions_sha256 = staging.add("decisions.jsonl", |w| {
+        decisions = write_decisions(plans, w)?;
+        Ok(())
+    })?;
+    let near_misses = near_miss_rows(&collected.near_misses, &collected.input_names);
+    staging.add("near_misses.jsonl", |w| near_misses.write_jsonl(w))?;
+    for extra in ExtraFormat::ALL {
+        let format = extra.format();
+        if formats.contains(&extra) {
+            staging.add(format.file_name(), |w| format.write(&manifest, w))?;
+        } else {
+            staging.retire(format.file_name());
+        }
+    }
+    Ok(Written {
+        manifest_sha256,
+        decisions_sha256,
+        decisions,
+    })
+}
 
 /// A manifest format: writes rows to a byte sink.
 pub trait Format {

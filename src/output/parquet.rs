@@ -27,7 +27,7 @@ impl Format for Parquet {
                 Arc::new(UInt64Array::from_iter_values(rows.iter().map(|r| r.learner_id))) as ArrayRef,
             ),
             ("local_date", text(|r| &r.local_date)),
-            ("action", text(|r| &r.action)),
+            ("action", text(|r| r.action.name())),
             ("tz", text(|r| &r.tz)),
             ("evidence_first", text(|r| &r.evidence_first)),
             ("evidence_last", text(|r| &r.evidence_last)),

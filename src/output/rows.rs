@@ -4,9 +4,8 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::gather::NearMiss;
+use crate::model::{Action, Decided, DayKind, LearnerId, MissReason, NearMiss, TzSource};
 use crate::plan::{Hits, LearnerPlan, Verdict};
-use crate::source::Input;
 
 /// One repair action for whoever applies the manifest. Keys serialise in this order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -16,11 +15,11 @@ pub struct ManifestRow {
     pub repair_id: String,
     pub incident_id: String,
     /// Exact as a JSON integer even above 2^53.
-    pub learner_id: u64,
+    pub learner_id: LearnerId,
     /// The learner's local date, `YYYY-MM-DD`.
     pub local_date: String,
     /// `refund_freeze` or `freeze_day`.
-    pub action: String,
+    pub action: Action,
     /// The zone name as the input gave it.
     pub tz: String,
     /// Earliest evidence instant on that local date, RFC 3339 UTC.
@@ -53,16 +52,16 @@ pub const MANIFEST_COLUMNS: [&str; 11] = [
 /// with the day, zone, streak and calendar fields null.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DecisionRow {
-    pub learner_id: u64,
+    pub learner_id: LearnerId,
     pub local_date: Option<String>,
     /// An outcome from SPEC §3, or the reason the learner was skipped.
-    pub outcome: String,
+    pub outcome: Decided,
     /// The manifest action written for this day, if any.
-    pub action: Option<String>,
+    pub action: Option<Action>,
     pub repair_id: Option<String>,
     pub tz: Option<String>,
     /// `learners`, `evidence` (a tz query parameter) or `default`.
-    pub tz_source: Option<String>,
+    pub tz_source: Option<TzSource>,
     /// Over that day's evidence; for a skipped learner, over all of it.
     pub evidence_first: String,
     pub evidence_last: String,
@@ -72,28 +71,28 @@ pub struct DecisionRow {
     /// The local date before `local_date` in the zone (the rules' D-1).
     pub day_before: Option<String>,
     /// What the calendar held on `day_before`: practice, freeze, repair or null.
-    pub day_before_kind: Option<String>,
+    pub day_before_kind: Option<DayKind>,
     /// What the calendar held on `local_date`.
-    pub day_kind: Option<String>,
+    pub day_kind: Option<DayKind>,
 }
 
 /// A log line naming a learner that was not evidence (`near_misses.jsonl`), so support
 /// can tell a learner missing from the run what the logs did say about them.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NearMissRow {
-    pub learner_id: u64,
+    pub learner_id: LearnerId,
     /// RFC 3339 UTC; null for a line too broken to read.
     pub time: Option<String>,
     /// A not-evidence reason (`other_status`, `outside_window`, ...) or a rejection reason.
-    pub reason: String,
+    pub reason: MissReason,
     pub file: String,
     pub line: u64,
 }
 
 /// Near-miss rows sorted by learner, file and line, repeats removed, so the file does
 /// not depend on input order.
-pub fn near_miss_rows(misses: &[NearMiss], inputs: &[Input]) -> NearMissRows {
-    let files: Vec<String> = inputs.iter().map(Input::name).collect();
+pub fn near_miss_rows(misses: &[NearMiss], files: &[String]) -> NearMissRows {
+    let files = files.to_vec();
     // Ranks stand in for file names in the sort: equal names, equal ranks.
     let mut by_name: Vec<usize> = (0..files.len()).collect();
     by_name.sort_by(|&a, &b| files[a].cmp(&files[b]));
@@ -102,7 +101,7 @@ pub fn near_miss_rows(misses: &[NearMiss], inputs: &[Input]) -> NearMissRows {
         let same = i > 0 && files[by_name[i - 1]] == files[*pair];
         rank[*pair] = if same { rank[by_name[i - 1]] } else { i };
     }
-    let key = |m: &NearMiss| (m.learner_id, rank.get(m.input).copied(), m.line, m.time, m.reason);
+    let key = |m: &NearMiss| (m.learner_id, rank.get(m.input).copied(), m.line, m.time, m.reason.name());
     let mut misses = misses.to_vec();
     misses.sort_unstable_by_key(key);
     misses.dedup_by_key(|m| key(m));
@@ -129,15 +128,15 @@ impl NearMissRows {
         NearMissRow {
             learner_id: m.learner_id,
             time: m.time.map(instant),
-            reason: m.reason.to_string(),
+            reason: m.reason,
             file: self.files.get(m.input).cloned().unwrap_or_default(),
             line: m.line,
         }
     }
 }
 
-pub fn repair_id(learner_id: u64, local_date: &str, action: &str) -> String {
-    let digest = Sha256::digest(format!("{learner_id}:{local_date}:{action}"));
+pub fn repair_id(learner_id: LearnerId, local_date: &str, action: Action) -> String {
+    let digest = Sha256::digest(format!("{learner_id}:{local_date}:{}", action.name()));
     hex::encode(&digest[..16])
 }
 
@@ -170,7 +169,7 @@ pub fn manifest_rows(plans: &[LearnerPlan], incident_id: &str) -> Vec<ManifestRo
                 incident_id: incident_id.to_string(),
                 learner_id: plan.learner_id,
                 local_date,
-                action: action.to_string(),
+                action,
                 tz: tz.to_string(),
                 evidence_first: instant(day.hits.first),
                 evidence_last: instant(day.hits.last),
@@ -204,10 +203,7 @@ fn decision_rows(plan: &LearnerPlan) -> Vec<DecisionRow> {
     let mut rows = Vec::new();
     let learner_id = plan.learner_id;
     match &plan.verdict {
-        Verdict::Skipped { reason, hits } => rows.push(DecisionRow {
-            outcome: reason.name().to_string(),
-            ..evidence(learner_id, hits)
-        }),
+        Verdict::Skipped { reason, hits } => rows.push(evidence(learner_id, Decided::Skipped(*reason), hits)),
         Verdict::Planned {
             tz,
             tz_source,
@@ -221,16 +217,15 @@ fn decision_rows(plan: &LearnerPlan) -> Vec<DecisionRow> {
                 rows.push(DecisionRow {
                     repair_id: action.map(|a| repair_id(learner_id, &local_date, a)),
                     local_date: Some(local_date),
-                    outcome: day.outcome.name().to_string(),
-                    action: action.map(str::to_string),
+                    action,
                     tz: Some(tz.to_string()),
-                    tz_source: Some(tz_source.name().to_string()),
+                    tz_source: Some(*tz_source),
                     streak_before: Some(*streak_before),
                     streak_after: Some(*streak_after),
                     day_before: Some(day.day_before.to_string()),
-                    day_before_kind: day.day_before_kind.map(|k| k.name().to_string()),
-                    day_kind: day.kind.map(|k| k.name().to_string()),
-                    ..evidence(learner_id, &day.hits)
+                    day_before_kind: day.day_before_kind,
+                    day_kind: day.kind,
+                    ..evidence(learner_id, Decided::Day(day.outcome), &day.hits)
                 });
             }
         }
@@ -238,12 +233,12 @@ fn decision_rows(plan: &LearnerPlan) -> Vec<DecisionRow> {
     rows
 }
 
-/// A row with only the learner and its evidence filled in.
-fn evidence(learner_id: u64, hits: &Hits) -> DecisionRow {
+/// A row with only the learner, the outcome and its evidence filled in.
+fn evidence(learner_id: LearnerId, outcome: Decided, hits: &Hits) -> DecisionRow {
     DecisionRow {
         learner_id,
         local_date: None,
-        outcome: String::new(),
+        outcome,
         action: None,
         repair_id: None,
         tz: None,
@@ -267,7 +262,7 @@ mod tests {
     fn repair_id_is_the_sha256_prefix_of_learner_date_action() {
         // printf '42:2026-11-20:freeze_day' | sha256sum | cut -c1-32
         assert_eq!(
-            repair_id(42, "2026-11-20", "freeze_day"),
+            repair_id(42, "2026-11-20", Action::FreezeDay),
             "4189f3576653de8c6d7d238ffdc53bbe"
         );
     }
@@ -280,17 +275,15 @@ mod tests {
 
     #[test]
     fn learner_ids_above_2_pow_53_stay_exact() {
-        let row = DecisionRow {
-            outcome: "unknown_timezone".into(),
-            ..evidence(
-                18_446_744_073_709_551_557,
-                &Hits {
-                    first: 0,
-                    last: 0,
-                    count: 1,
-                },
-            )
-        };
+        let row = evidence(
+            18_446_744_073_709_551_557,
+            Decided::Skipped(crate::model::SkipReason::UnknownTimezone),
+            &Hits {
+                first: 0,
+                last: 0,
+                count: 1,
+            },
+        );
         let json = serde_json::to_string(&row).unwrap();
         assert!(
             json.starts_with("{\"learner_id\":18446744073709551557,\"local_date\":null,"),

@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
 
 use crate::output::run::RunInfo;
-use crate::plan::SetAside;
+use crate::output::run::SetAside;
 use crate::rundir::RunDir;
 
 /// The report formats.
@@ -79,7 +79,7 @@ pub struct Summary {
     pub not_evidence: BTreeMap<String, u64>,
     pub rejected: BTreeMap<String, u64>,
     pub set_aside: SetAside,
-    pub athena: Option<crate::source::athena::AthenaRun>,
+    pub athena: Option<crate::output::run::AthenaRun>,
     pub inputs: Vec<InputLine>,
     pub manifest_sha256: String,
 
@@ -162,7 +162,7 @@ impl Summary {
 }
 
 fn inputs(run: &RunInfo) -> Vec<InputLine> {
-    let line = |role, d: &crate::source::InputDigest| InputLine {
+    let line = |role, d: &crate::output::run::InputDigest| InputLine {
         role,
         path: d.path.clone(),
         bytes: d.bytes,
@@ -1005,7 +1005,7 @@ pub(crate) mod tests {
     /// A run directory holding only what [`Summary::of`] reads besides the rows.
     fn run_dir(decisions: Vec<DecisionRow>, manifest: Vec<ManifestRow>) -> RunDir {
         use crate::output::run::{IncidentInfo, Inputs, Tool, TzdbInfo};
-        let digest = |path: &str| crate::source::InputDigest {
+        let digest = |path: &str| crate::output::run::InputDigest {
             path: path.to_string(),
             bytes: 1,
             sha256: "00".repeat(32),

@@ -17,6 +17,8 @@ use std::path::PathBuf;
 use flate2::bufread::MultiGzDecoder;
 use sha2::{Digest, Sha256};
 
+use crate::output::run::{InputDigest, S3Listing};
+
 /// One input: a local file or an S3 object.
 #[derive(Debug)]
 pub enum Input {
@@ -38,7 +40,7 @@ impl Input {
 pub struct Inputs {
     pub list: Vec<Input>,
     /// `Some` when any input came from S3.
-    pub s3: Option<s3::Listing>,
+    pub s3: Option<S3Listing>,
     /// Keeps the S3 transfers running while the inputs are read.
     _fetcher: Option<s3::Fetcher>,
 }
@@ -65,56 +67,76 @@ pub fn expand(args: &[String], s3: &s3::Options) -> Result<Inputs, SourceError> 
     list.extend(fetcher.fetch_all(&listing.kept)?.into_iter().map(Input::S3));
     Ok(Inputs {
         list,
-        s3: Some(listing),
+        s3: Some(listing.summary),
         _fetcher: Some(fetcher),
     })
 }
 
-/// A learners or calendars table: a local file, or an S3 object downloaded to a
-/// temporary file with the same extension (the table readers choose by it, and
-/// Parquet needs to seek).
-pub struct Table {
-    pub path: PathBuf,
-    /// The path or URL as given, for messages and run.json.
-    pub name: String,
-    _download: Option<tempfile::NamedTempFile>,
+/// A learners or calendars table as files on disk, with its identity for run.json.
+/// It holds whatever temporary download or folder its files live in until dropped.
+pub struct TableFiles {
+    pub paths: Vec<PathBuf>,
+    pub digest: InputDigest,
+    _held: Held,
 }
 
-pub fn table(arg: &str, s3: &s3::Options) -> Result<Table, SourceError> {
-    match s3::Url::parse(arg) {
-        None => Ok(Table {
-            path: PathBuf::from(arg),
-            name: arg.to_string(),
-            _download: None,
-        }),
-        Some(url) => {
-            let file = s3::Fetcher::new(s3)?.download(&url?)?;
-            Ok(Table {
-                path: file.path().to_path_buf(),
-                name: arg.to_string(),
-                _download: Some(file),
-            })
+/// Kept only for its `Drop`, which removes the temporary files.
+#[expect(dead_code, reason = "held for its Drop")]
+enum Held {
+    Nothing,
+    Download(tempfile::NamedTempFile),
+    Folder(std::sync::Arc<tempfile::TempDir>),
+}
+
+impl TableFiles {
+    /// Files inside a temporary folder that others may share.
+    pub fn in_folder(paths: Vec<PathBuf>, digest: InputDigest, folder: std::sync::Arc<tempfile::TempDir>) -> TableFiles {
+        TableFiles {
+            paths,
+            digest,
+            _held: Held::Folder(folder),
         }
     }
 }
 
-impl Table {
-    /// Size and SHA-256 of the table as stored, named as given.
-    pub fn digest(&self) -> Result<InputDigest, SourceError> {
-        let digest = Opened::open(&Input::Local(self.path.clone()), true)?.finish()?;
-        Ok(InputDigest {
-            path: self.name.clone(),
-            ..digest
-        })
-    }
+/// A table given as a path or `s3://` URL: a local file, or an S3 object downloaded to
+/// a temporary file with the same extension (the table readers choose by it, and
+/// Parquet needs to seek).
+pub struct Table {
+    pub path: PathBuf,
+    /// The path or URL as given, for messages and run.json.
+    name: String,
+    held: Held,
 }
 
-/// An input's identity as read: where, size and SHA-256 of the stored bytes.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct InputDigest {
-    pub path: String,
-    pub bytes: u64,
-    pub sha256: String,
+pub fn table(arg: &str, s3: &s3::Options) -> Result<Table, SourceError> {
+    let (path, held) = match s3::Url::parse(arg) {
+        None => (PathBuf::from(arg), Held::Nothing),
+        Some(url) => {
+            let file = s3::Fetcher::new(s3)?.download(&url?)?;
+            (file.path().to_path_buf(), Held::Download(file))
+        }
+    };
+    Ok(Table {
+        path,
+        name: arg.to_string(),
+        held,
+    })
+}
+
+impl Table {
+    /// The table's files with its size and SHA-256 as stored, named as given.
+    pub fn into_files(self) -> Result<TableFiles, SourceError> {
+        let digest = Opened::open(&Input::Local(self.path.clone()), true)?.finish()?;
+        Ok(TableFiles {
+            paths: vec![self.path],
+            digest: InputDigest {
+                path: self.name,
+                ..digest
+            },
+            _held: self.held,
+        })
+    }
 }
 
 /// The cause stays out of the message: printing the error chain shows it once.

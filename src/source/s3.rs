@@ -17,9 +17,10 @@ use tokio::sync::{mpsc, Semaphore};
 
 use super::SourceError;
 use crate::incident::Window;
+use crate::output::run::S3Listing;
 
 /// How S3 is reached and how far listing may prune.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Options {
     /// An S3-compatible endpoint; `AWS_ENDPOINT_URL` is read by the SDK when unset.
     pub endpoint_url: Option<String>,
@@ -31,6 +32,18 @@ pub struct Options {
     pub delivery_lag_seconds: i64,
     /// The incident's windows; empty keeps every object.
     pub windows: Vec<Window>,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            endpoint_url: None,
+            path_style: false,
+            concurrency: 16,
+            delivery_lag_seconds: 24 * 3600,
+            windows: Vec::new(),
+        }
+    }
 }
 
 /// Records are stamped by S3's clock and the key by the delivery's: allow a little skew.
@@ -67,17 +80,10 @@ pub struct ObjectRef {
     pub size: u64,
 }
 
-/// What listing found and kept, for run.json.
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+/// What listing found (for run.json) and the objects it kept.
+#[derive(Debug, Clone, Default)]
 pub struct Listing {
-    pub listed_objects: u64,
-    pub listed_bytes: u64,
-    pub pruned_objects: u64,
-    pub pruned_bytes: u64,
-    /// Objects whose key carries no time: kept, since nothing says they are outside.
-    pub undated_objects: u64,
-    pub delivery_lag_seconds: i64,
-    #[serde(skip)]
+    pub summary: S3Listing,
     pub kept: Vec<ObjectRef>,
 }
 
@@ -144,10 +150,9 @@ impl Fetcher {
     /// Lists every URL (all pages), keeping the objects that can hold records from the
     /// windows.
     pub fn list(&self, urls: &[Url], opts: &Options) -> Result<Listing, SourceError> {
-        let mut listing = Listing {
-            delivery_lag_seconds: opts.delivery_lag_seconds,
-            ..Listing::default()
-        };
+        let mut listing = Listing::default();
+        let found = &mut listing.summary;
+        found.delivery_lag_seconds = opts.delivery_lag_seconds;
         for url in urls {
             let place = format!("s3://{}/{}", url.bucket, url.prefix);
             let mut pages = self
@@ -162,13 +167,13 @@ impl Fetcher {
                 for object in page.contents() {
                     let key = object.key().unwrap_or_default().to_string();
                     let size = object.size().unwrap_or(0).max(0) as u64;
-                    listing.listed_objects += 1;
-                    listing.listed_bytes += size;
+                    found.listed_objects += 1;
+                    found.listed_bytes += size;
                     match key_time(&key) {
-                        None => listing.undated_objects += 1,
+                        None => found.undated_objects += 1,
                         Some(t) if !t.may_hold(&opts.windows, opts.delivery_lag_seconds) => {
-                            listing.pruned_objects += 1;
-                            listing.pruned_bytes += size;
+                            found.pruned_objects += 1;
+                            found.pruned_bytes += size;
                             continue;
                         }
                         Some(_) => {}

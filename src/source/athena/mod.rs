@@ -19,14 +19,15 @@ use std::time::{Duration, Instant};
 use aws_sdk_athena::error::DisplayErrorContext;
 use aws_sdk_athena::types::{QueryExecutionContext, QueryExecutionState, ResultConfiguration};
 use bytes::Bytes;
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tokio::sync::watch;
 
 use super::s3::{self, Fetcher, ObjectRef};
-use super::{InputDigest, SourceError};
-use crate::evidence::Bucket;
+use super::{SourceError, TableFiles};
+use crate::collect::{Collected, EvidenceSource, SourceTables};
 use crate::incident::{AthenaSpec, Incident};
+use crate::model::Sighting;
+use crate::output::run::{AthenaRun, InputDigest, Provenance, QueryRecord};
 use sql::Statement;
 
 /// Where a query stands.
@@ -113,35 +114,6 @@ pub struct Policy {
 
 /// Status calls that may fail in a row (after the SDK's own retries) before giving up.
 const STATUS_FAILURES: u32 = 3;
-
-/// A finished query, as run.json records it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct QueryRecord {
-    pub name: String,
-    pub id: String,
-    pub data_scanned_bytes: u64,
-    /// At athena.price_per_tb, with Athena's rounding: up to the megabyte, 10 MB at
-    /// least per query; DDL is free.
-    pub cost_usd: f64,
-    /// The UNLOAD folder; null for DDL.
-    pub results_location: Option<String>,
-    pub result_files: u64,
-    pub result_bytes: u64,
-    pub seconds: f64,
-}
-
-/// What run.json says of the Athena side of a run.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct AthenaRun {
-    pub run_id: String,
-    pub workgroup: String,
-    pub queries: Vec<QueryRecord>,
-    pub data_scanned_bytes: u64,
-    pub cost_usd: f64,
-    pub price_per_tb: f64,
-    /// Rows of the evidence result: one per learner and quarter hour.
-    pub evidence_buckets: u64,
-}
 
 /// Runs one statement to its end. Throttled polls wait longer; other poll failures
 /// are retried a few times; on giving up, timeout or interrupt the query is stopped.
@@ -347,14 +319,6 @@ impl Api for Sdk {
     }
 }
 
-/// The learners and calendars read through Athena, as Parquet files on disk.
-pub struct Tables {
-    pub learners: Option<(Vec<PathBuf>, InputDigest)>,
-    pub calendars: Option<(Vec<PathBuf>, InputDigest)>,
-    /// Holds the files until the run ends.
-    pub dir: tempfile::TempDir,
-}
-
 /// One run's Athena work: its queries, their folders and what they cost.
 pub struct Session {
     fetcher: Fetcher,
@@ -365,7 +329,31 @@ pub struct Session {
     interrupt: watch::Receiver<bool>,
     /// Above zero while Ctrl-C must stop a query or clean up rather than end the process.
     busy: Arc<AtomicUsize>,
-    pub run: AthenaRun,
+    /// Hours AWS may take to deliver a record, as seconds (the evidence query's pruning).
+    delivery_lag_seconds: i64,
+    run: AthenaRun,
+}
+
+impl EvidenceSource for Session {
+    fn collect(&mut self, incident: &Incident) -> anyhow::Result<Collected> {
+        Ok(Collected {
+            sightings: self.evidence(incident)?,
+            lines: None,
+            near_misses: Vec::new(),
+            input_names: Vec::new(),
+        })
+    }
+
+    fn tables(&mut self, learners: bool, calendars: bool) -> anyhow::Result<SourceTables> {
+        Ok(self.read_tables(learners, calendars)?)
+    }
+
+    fn provenance(self: Box<Self>) -> Provenance {
+        Provenance {
+            athena: Some(self.run),
+            ..Provenance::default()
+        }
+    }
 }
 
 impl Session {
@@ -392,6 +380,7 @@ impl Session {
             policy,
             interrupt,
             busy,
+            delivery_lag_seconds: s3.delivery_lag_seconds,
             run: AthenaRun {
                 run_id: run_id(),
                 workgroup: spec.workgroup.clone(),
@@ -405,8 +394,10 @@ impl Session {
         folder(&self.spec, &self.incident_id, &self.run.run_id, name)
     }
 
-    /// The evidence query: buckets sorted by learner and time.
-    pub fn evidence(&mut self, incident: &Incident, lag_seconds: i64) -> Result<Vec<Bucket>, AthenaError> {
+    /// The evidence query: one sighting per learner and quarter hour, sorted by learner
+    /// and time.
+    pub fn evidence(&mut self, incident: &Incident) -> Result<Vec<Sighting>, AthenaError> {
+        let lag_seconds = self.delivery_lag_seconds;
         let select = sql::evidence(incident, &self.spec, lag_seconds, s3::SKEW_SECONDS).map_err(|e| {
             AthenaError::Start {
                 name: "evidence",
@@ -414,37 +405,33 @@ impl Session {
             }
         })?;
         let files = self.unload(select)?;
-        let mut buckets = Vec::new();
+        let mut sightings = Vec::new();
         for (place, bytes) in files {
-            let part = results::buckets(&place, bytes).map_err(|message| AthenaError::Results {
+            let part = results::sightings(&place, bytes).map_err(|message| AthenaError::Results {
                 name: "evidence",
                 message,
             })?;
-            buckets.extend(part);
+            sightings.extend(part);
         }
-        buckets.sort_unstable();
-        self.run.evidence_buckets = buckets.len() as u64;
-        Ok(buckets)
+        sightings.sort_unstable();
+        self.run.evidence_buckets = sightings.len() as u64;
+        Ok(sightings)
     }
 
     /// Calendars and learners of the affected learners, for the tables the incident
     /// names and the run wants from Athena, through a scratch table over the evidence
     /// results. Once its CREATE was sent the table is dropped, whatever happened, even
     /// after a first Ctrl-C.
-    pub fn tables(&mut self, learners: bool, calendars: bool) -> Result<Tables, AthenaError> {
-        let dir = tempfile::tempdir().map_err(|e| AthenaError::Results {
+    pub fn read_tables(&mut self, learners: bool, calendars: bool) -> Result<SourceTables, AthenaError> {
+        let dir = Arc::new(tempfile::tempdir().map_err(|e| AthenaError::Results {
             name: "calendars",
             message: format!("cannot make a temporary folder: {e}"),
-        })?;
+        })?);
         let affected = affected_table_name(&self.run.run_id);
         let calendars = sql::calendars(&self.spec, &affected).filter(|_| calendars);
         let learners = sql::learners(&self.spec, &affected).filter(|_| learners);
         if calendars.is_none() && learners.is_none() {
-            return Ok(Tables {
-                learners: None,
-                calendars: None,
-                dir,
-            });
+            return Ok(SourceTables::default());
         }
         self.busy.fetch_add(1, Ordering::SeqCst);
         let location = self.folder("evidence");
@@ -474,10 +461,10 @@ impl Session {
                 read?
             }
         };
-        Ok(Tables {
-            learners,
-            calendars,
-            dir,
+        let held = |(paths, digest)| TableFiles::in_folder(paths, digest, dir.clone());
+        Ok(SourceTables {
+            learners: learners.map(held),
+            calendars: calendars.map(held),
         })
     }
 

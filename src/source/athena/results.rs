@@ -1,12 +1,12 @@
 //! The evidence query's Parquet result (sql/evidence.sql's columns) read back into
-//! per-learner, per-quarter-hour buckets. Every row is checked: a row that breaks the
+//! per-learner, per-quarter-hour sightings. Every row is checked: a row that breaks the
 //! query's contract is an error naming the object and row, never skipped.
 
 use bytes::Bytes;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use crate::cells::Value;
-use crate::evidence::Bucket;
+use crate::model::{Sighting, QUARTER_HOUR};
 
 const COLUMNS: [&str; 7] = [
     "learner_id",
@@ -18,8 +18,8 @@ const COLUMNS: [&str; 7] = [
     "tz_hits",
 ];
 
-/// The buckets of one result object; `place` names it in errors.
-pub fn buckets(place: &str, bytes: Bytes) -> Result<Vec<Bucket>, String> {
+/// The sightings of one result object; `place` names it in errors.
+pub fn sightings(place: &str, bytes: Bytes) -> Result<Vec<Sighting>, String> {
     let bad = |row: usize, m: String| format!("{place}: row {row}: {m}");
     let builder = ParquetRecordBatchReaderBuilder::try_new(bytes)
         .map_err(|e| format!("{place}: not a readable Parquet file: {e}"))?;
@@ -34,21 +34,21 @@ pub fn buckets(place: &str, bytes: Bytes) -> Result<Vec<Bucket>, String> {
         for i in 0..batch.num_rows() {
             row.clear();
             row.extend(columns.iter().map(|c| c.get(i)));
-            out.push(bucket(&row).map_err(|m| bad(out.len() + 1, m))?);
+            out.push(sighting(&row).map_err(|m| bad(out.len() + 1, m))?);
         }
     }
     Ok(out)
 }
 
-fn bucket(row: &[Value<'_>]) -> Result<Bucket, String> {
+fn sighting(row: &[Value<'_>]) -> Result<Sighting, String> {
     let int = |i: usize| match row[i] {
         Value::Null => Err(format!("{} is null", COLUMNS[i])),
         v => v.int(COLUMNS[i]),
     };
     let learner_id = row[0].learner_id()?;
     let (start, first, last, hits) = (int(1)?, int(2)?, int(3)?, int(4)?);
-    let inside = |t: i64| start <= t && start.checked_add(900).is_some_and(|end| t < end);
-    if start.rem_euclid(900) != 0 || !inside(first) || !inside(last) || first > last || hits < 1 {
+    let inside = |t: i64| start <= t && start.checked_add(QUARTER_HOUR).is_some_and(|end| t < end);
+    if start.rem_euclid(QUARTER_HOUR) != 0 || !inside(first) || !inside(last) || first > last || hits < 1 {
         return Err(format!(
             "bucket_start {start}, first_time {first}, last_time {last}, hits {hits} \
              are not one quarter hour's evidence"
@@ -61,7 +61,7 @@ fn bucket(row: &[Value<'_>]) -> Result<Bucket, String> {
             "tz_params {names:?} and tz_hits {counts:?} do not pair up"
         ));
     }
-    Ok(Bucket {
+    Ok(Sighting {
         learner_id,
         start,
         first,
