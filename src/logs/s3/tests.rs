@@ -210,7 +210,7 @@ fn reject_reasons_are_stable_words() {
         Reject::BadInteger,
         Reject::LineTooLong,
     ];
-    let reasons: Vec<_> = all.iter().map(|r| r.reason()).collect();
+    let reasons: Vec<_> = all.iter().map(|r| r.name()).collect();
     assert_eq!(
         reasons,
         [
