@@ -299,7 +299,8 @@ mod tests {
         assert!(matches!(calendar_in_zone(&days, &utc), (Cow::Borrowed(_), 0)));
     }
 
-    use crate::evidence::{Bucket, Evidence};
+    use crate::evidence::Evidence;
+    use crate::model::quarter_hour;
     use proptest::prelude::*;
 
     fn record(learner_id: u64, time: i64, request_id: u32, tz: Option<&str>) -> Evidence {
@@ -314,15 +315,15 @@ mod tests {
     }
 
     /// What sql/evidence.sql returns for these (de-duplicated, sorted) records.
-    fn buckets(records: &[Evidence]) -> Vec<Bucket> {
-        let mut out: Vec<Bucket> = Vec::new();
+    fn buckets(records: &[Evidence]) -> Vec<Sighting> {
+        let mut out: Vec<Sighting> = Vec::new();
         for r in records {
-            let start = r.time.div_euclid(900) * 900;
+            let start = quarter_hour(r.time);
             let same = out
                 .last()
                 .is_some_and(|b| b.learner_id == r.learner_id && b.start == start);
             if !same {
-                out.push(Bucket {
+                out.push(Sighting {
                     learner_id: r.learner_id,
                     start,
                     first: r.time,
@@ -408,7 +409,8 @@ mod tests {
                 default_tz: None,
                 as_of: 1_788_480_000 + as_of_hours * 3600,
             };
-            let from_records = plan(&records, &ctx);
+            let once: Vec<Sighting> = records.iter().cloned().map(Evidence::into_sighting).collect();
+            let from_records = plan(&once, &ctx);
             let from_buckets = plan(&buckets(&records), &ctx);
             prop_assert_eq!(from_records, from_buckets);
         }
@@ -421,7 +423,7 @@ mod tests {
         let tzdb = Tzdb::open(&TzdbChoice::Bundled).unwrap();
         let zone = tzdb.zone("America/St_Johns").unwrap();
         let t = |s: &str| s.parse::<jiff::Timestamp>().unwrap().as_second();
-        let bucket = Bucket {
+        let bucket = Sighting {
             learner_id: 1,
             start: t("2006-10-29T02:30:00Z"),
             first: t("2006-10-29T02:30:10Z"),

@@ -48,7 +48,7 @@ mod tests {
             incident_id: incident_id.into(),
             learner_id: 7,
             local_date: "2026-11-20".into(),
-            action: "freeze_day".into(),
+            action: crate::model::Action::FreezeDay,
             tz: tz.into(),
             evidence_first: "2026-11-20T13:05:00Z".into(),
             evidence_last: "2026-11-20T13:05:00Z".into(),

@@ -2,16 +2,21 @@
 //! [`super::svg`], one small inline script) that needs no network and may be mailed or
 //! attached to a ticket as a single file.
 //!
-//! It owns the page layout and HTML escaping ([`escape`], also used by the charts). A
-//! Content-Security-Policy allows only this page's own style and script (by hash), so
-//! even a string that slipped through escaping could not load or run anything.
+//! It owns the page layout; HTML escaping ([`escape`]) is in [`super::markup`], shared
+//! with the charts. A Content-Security-Policy allows only this page's own style and
+//! script (by hash), so even a string that slipped through escaping could not load or
+//! run anything.
 //! Headline values carry fixed ids (`headline-{key}`) and every chart reports its
 //! rendered size on load; a browser test reads both.
 
 use std::io::{self, Write};
 
+use super::charts::{ChartData, Gaps};
+use super::format::{short_time, thousands};
+use super::markup::escape;
+use super::summary::Summary;
 use super::svg::{bar_chart, column_chart, Chart};
-use super::{is_hidden, short_time, thousands, ChartData, Gaps, Render, Summary};
+use super::Render;
 
 pub struct Html;
 
@@ -26,24 +31,6 @@ impl Render for Html {
         page.push_str(&format!("</main>\n<script>{SCRIPT}</script>\n</body>\n</html>\n"));
         out.write_all(page.as_bytes())
     }
-}
-
-/// Text safe in HTML text and attribute values, and in SVG text: `& < > " '` become
-/// entities, control and bidi characters become U+FFFD.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if is_hidden(c) => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 const STYLE: &str = "
@@ -274,7 +261,7 @@ fn inputs(s: &Summary) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::{hostile, sample};
+    use super::super::fixtures::{hostile, sample};
     use super::*;
 
     const CHART_IDS: [&str; 5] = [

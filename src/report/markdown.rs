@@ -7,7 +7,10 @@
 
 use std::io::{self, Write};
 
-use super::{bar, is_hidden, thousands, ChartData, Gaps, Render, Summary};
+use super::charts::{ChartData, Gaps};
+use super::format::{bar, is_hidden, thousands};
+use super::summary::Summary;
+use super::Render;
 
 pub struct Markdown;
 
@@ -138,7 +141,7 @@ fn table(chart: &ChartData) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::{hostile, sample};
+    use super::super::fixtures::{hostile, sample};
     use super::*;
 
     fn render(s: &Summary) -> String {

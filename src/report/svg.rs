@@ -8,8 +8,8 @@
 //! page's stylesheet. Nothing here reads the clock or any external resource, so the
 //! same series always draw the same bytes.
 
-use super::html::escape;
-use super::{cut, thousands};
+use super::format::{cut_chars, thousands};
+use super::markup::escape;
 
 /// What a chart needs besides its data.
 pub struct Chart<'a> {
@@ -78,7 +78,7 @@ pub fn bar_chart(chart: &Chart<'_>, series: &[(String, u64)]) -> String {
             y + 16.0,
             "end",
             "",
-            &escape(&cut(label, MAX_LABEL_CHARS)),
+            &escape(&cut_chars(label, MAX_LABEL_CHARS)),
         ));
         svg.push_str(&rect(label_w, y + 4.0, len, ROW_H - 8.0, chart.color, &tip));
         svg.push_str(&text(label_w + len + 6.0, y + 16.0, "start", "v", &thousands(*n)));

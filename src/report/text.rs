@@ -11,7 +11,10 @@ use std::io::{self, Write};
 
 use unicode_width::UnicodeWidthStr;
 
-use super::{bar, is_hidden, thousands, ChartData, Gaps, Render, Summary};
+use super::charts::{ChartData, Gaps};
+use super::format::{bar, cut_to_width, is_hidden, thousands};
+use super::summary::Summary;
+use super::Render;
 
 pub struct Text {
     pub color: bool,
@@ -112,22 +115,8 @@ fn split_columns(s: &str, room: usize) -> Vec<&str> {
 }
 
 /// `s` cut to at most `max` columns, ending in an ellipsis when cut.
-fn cut(s: &str, max: usize) -> String {
-    if columns(s) <= max {
-        return s.to_string();
-    }
-    if max == 0 {
-        return String::new();
-    }
-    let mut end = 0;
-    for (at, c) in s.char_indices() {
-        let next = at + c.len_utf8();
-        if columns(&s[..next]) + 1 > max {
-            break;
-        }
-        end = next;
-    }
-    format!("{}…", &s[..end])
+fn cut_columns(s: &str, max: usize) -> String {
+    cut_to_width(s, max, columns)
 }
 
 /// `s` padded with spaces on the right to `width` columns (`{:<width$}` counts
@@ -279,7 +268,7 @@ fn bars(chart: &ChartData, p: Paint) -> Vec<String> {
             lines.push("  ⋮".to_string());
             continue;
         };
-        let label = pad(&cut(&clean(label), label_w), label_w);
+        let label = pad(&cut_columns(&clean(label), label_w), label_w);
         let line = format!(
             "  {label} {:>value_w$}  {}",
             thousands(*n),
@@ -292,7 +281,7 @@ fn bars(chart: &ChartData, p: Paint) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::{hostile, sample};
+    use super::super::fixtures::{hostile, sample};
     use super::*;
 
     fn render(s: &Summary, color: bool) -> String {
@@ -432,11 +421,11 @@ mod tests {
     fn wide_characters_take_two_columns() {
         assert_eq!(columns("亚洲/上海"), 9);
         assert_eq!(visible_width("\x1b[1m上海\x1b[0m 🕒"), 7);
-        assert_eq!(cut("亚洲/上海", 6), "亚洲/…");
-        assert_eq!(cut("亚洲/上海", 5), "亚洲…");
-        assert_eq!(cut("上海", 4), "上海");
-        assert_eq!(cut("上海", 3), "上…");
-        assert_eq!(cut("上海", 2), "…");
+        assert_eq!(cut_columns("亚洲/上海", 6), "亚洲/…");
+        assert_eq!(cut_columns("亚洲/上海", 5), "亚洲…");
+        assert_eq!(cut_columns("上海", 4), "上海");
+        assert_eq!(cut_columns("上海", 3), "上…");
+        assert_eq!(cut_columns("上海", 2), "…");
         assert_eq!(pad("上海", 6), "上海  ");
         // A CJK path is split by columns, not characters, and nothing is lost.
         let path = "日志/二〇二六/十一月/".repeat(12);

@@ -123,7 +123,7 @@ mod tests {
 
     #[test]
     fn rows_become_buckets_with_their_zones_newest_first() {
-        let b = buckets(
+        let b = sightings(
             "s3://r/e/0.parquet",
             parquet(&[
                 (
@@ -174,11 +174,11 @@ mod tests {
         ];
         for (row, want) in cases {
             let good = ("1", 0, 0, 0, 1, None, None);
-            let e = buckets("s3://r/e/1.parquet", parquet(&[good, row])).unwrap_err();
+            let e = sightings("s3://r/e/1.parquet", parquet(&[good, row])).unwrap_err();
             assert!(e.starts_with("s3://r/e/1.parquet: row 2: "), "{e}");
             assert!(e.contains(want), "{e} lacks {want}");
         }
-        let e = buckets("s3://r/e/2.parquet", Bytes::from_static(b"PAR1 nope")).unwrap_err();
+        let e = sightings("s3://r/e/2.parquet", Bytes::from_static(b"PAR1 nope")).unwrap_err();
         assert!(
             e.contains("s3://r/e/2.parquet: not a readable Parquet file"),
             "{e}"
