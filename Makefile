@@ -23,7 +23,7 @@ demo: build
 
 lint:
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --locked --all-targets -- -D warnings
+	$(CARGO) clippy --locked --all-targets --features fuzzing -- -D warnings
 
 ## Headless Chromium for the HTML report test (Debian's package, installed when missing).
 browser:
@@ -57,7 +57,7 @@ sql-test: $(SQL_DEPS)
 
 ## Format check, clippy with warnings as errors, then every test.
 test: lint browser moto
-	$(CARGO) test --locked
+	$(CARGO) test --locked --features fuzzing
 	$(MAKE) --no-print-directory sql-test
 
 ## Coverage-guided fuzzing (cargo-fuzz on the nightly toolchain, installed when missing):

@@ -7,11 +7,12 @@ use std::path::PathBuf;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use jiff::civil::Date;
-use streak_repair::calendar::{Calendars, DayKind, Learners};
+use streak_repair::calendar::{Calendars, Learners};
 use streak_repair::evidence::{Evidence, Matcher};
 use streak_repair::incident::Incident;
-use streak_repair::localday::{Tzdb, TzdbChoice};
+use streak_repair::model::DayKind;
 use streak_repair::plan::{self, Context};
+use streak_repair::tzdb::{Tzdb, TzdbChoice};
 
 /// The real sample lines of `../shared/reference/logs/`, and the small incident's logs.
 fn sample_lines() -> Vec<Vec<u8>> {
@@ -150,6 +151,7 @@ fn rules(c: &mut Criterion) {
     let tzdb = Tzdb::open(&TzdbChoice::Bundled).unwrap();
     let n = 100_000;
     let (evidence, calendars) = population(n);
+    let sightings: Vec<_> = evidence.iter().cloned().map(Evidence::into_sighting).collect();
     let learners = Learners::default();
     let ctx = Context {
         tzdb: &tzdb,
@@ -162,7 +164,7 @@ fn rules(c: &mut Criterion) {
     g.sample_size(10);
     g.throughput(Throughput::Elements(n));
     g.bench_function("plan (zones, local days, rules; all threads)", |b| {
-        b.iter(|| black_box(plan::plan(&evidence, &ctx).0.len()))
+        b.iter(|| black_box(plan::plan(&sightings, &ctx).0.len()))
     });
     // Peer: grouping the same evidence by learner, the least any per-learner pass does.
     g.bench_function("peer: group evidence by learner", |b| {

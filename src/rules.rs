@@ -115,7 +115,7 @@ mod tests {
     // streak never shrinks; 2: applying the actions and re-running plans nothing).
 
     use super::*;
-    use crate::localday::{Tzdb, TzdbChoice};
+    use crate::tzdb::{Tzdb, TzdbChoice};
     use proptest::prelude::*;
     use DayKind::{Freeze, Practice, Repair};
 

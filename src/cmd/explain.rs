@@ -6,10 +6,11 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::localday::{Tzdb, TzdbChoice, Zone};
+use crate::localday::Zone;
 use crate::model::{Decided, MissReason, NotEvidence, Outcome, SkipReason, TzSource};
 use crate::output::{DecisionRow, NearMissRow};
 use crate::rundir::RunDir;
+use crate::tzdb::{Tzdb, TzdbChoice};
 
 /// Explain every decision about one learner.
 ///

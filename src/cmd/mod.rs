@@ -56,3 +56,20 @@ pub fn threads(n: Option<usize>) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// Domain enums offered as `--format` values: clap stays on this floor.
+macro_rules! value_enum {
+    ($($ty:ty),+) => {
+        $(impl clap::ValueEnum for $ty {
+            fn value_variants<'a>() -> &'a [Self] {
+                &<$ty>::ALL
+            }
+
+            fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+                Some(clap::builder::PossibleValue::new(self.name()))
+            }
+        })+
+    };
+}
+
+value_enum!(crate::output::ExtraFormat, crate::report::ReportFormat);

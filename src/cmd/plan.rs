@@ -10,12 +10,12 @@ use crate::calendar::{self, Calendars, Learners};
 use crate::collect::{Collected, EvidenceSource};
 use crate::gather::LogScan;
 use crate::incident::{self, AthenaSpec, Incident};
-use crate::localday::{Tzdb, TzdbChoice};
 use crate::output::run::{AsOfSource, Job, RunInfo, Stages};
 use crate::output::{self, ExtraFormat, Staging};
 use crate::plan::{self, Context};
 use crate::progress::Bar;
 use crate::source::{self, athena, s3, TableFiles};
+use crate::tzdb::{Tzdb, TzdbChoice};
 
 /// Plan streak repairs for an incident.
 ///
@@ -141,8 +141,16 @@ impl Config {
             EvidenceFrom::Athena(spec) => Some(spec),
             EvidenceFrom::Logs(_) => None,
         };
-        let learners = table_arg(args.learners, athena.is_some_and(|a| a.learners_table.is_some()), "learners")?;
-        let calendars = table_arg(args.calendars, athena.is_some_and(|a| a.calendars_table.is_some()), "calendars")?;
+        let learners = table_arg(
+            args.learners,
+            athena.is_some_and(|a| a.learners_table.is_some()),
+            "learners",
+        )?;
+        let calendars = table_arg(
+            args.calendars,
+            athena.is_some_and(|a| a.calendars_table.is_some()),
+            "calendars",
+        )?;
         Ok(Config {
             s3: args.s3.options(&incident.windows),
             incident_path: args.incident,
@@ -185,7 +193,8 @@ pub fn execute(config: &Config) -> anyhow::Result<RunInfo> {
     let mut clock = Stages::start();
     let tzdb = Tzdb::open(&config.tzdb)?;
     let default_tz = checked_default_tz(&config.incident, &tzdb, &config.incident_path)?;
-    let given = [&config.learners, &config.calendars].map(|t| t.as_deref().map(|t| file_table(t, &config.s3)));
+    let given =
+        [&config.learners, &config.calendars].map(|t| t.as_deref().map(|t| file_table(t, &config.s3)));
     let [learners_file, calendars_file] = given.map(Option::transpose);
     let (learners_file, calendars_file) = (learners_file?, calendars_file?);
     let mut staging = Staging::new(&config.out)?;
@@ -196,7 +205,9 @@ pub fn execute(config: &Config) -> anyhow::Result<RunInfo> {
     let reading = Bar::stage("reading learners and calendars", config.quiet);
     let from_source = source.tables(learners_file.is_none(), calendars_file.is_none())?;
     let table = |given: Option<TableFiles>, read: Option<TableFiles>, name: &str| {
-        given.or(read).ok_or_else(|| anyhow::anyhow!("the evidence source read no {name} table"))
+        given
+            .or(read)
+            .ok_or_else(|| anyhow::anyhow!("the evidence source read no {name} table"))
     };
     let learners_file = table(learners_file, from_source.learners, "learners")?;
     let calendars_file = table(calendars_file, from_source.calendars, "calendars")?;
@@ -214,7 +225,13 @@ pub fn execute(config: &Config) -> anyhow::Result<RunInfo> {
     let (plans, set_aside) = plan::plan(&collected.sightings, &ctx);
     clock.lap("rules");
 
-    let written = output::write_plan(&mut staging, &plans, &collected, &config.incident.id, &config.formats)?;
+    let written = output::write_plan(
+        &mut staging,
+        &plans,
+        &collected,
+        &config.incident.id,
+        &config.formats,
+    )?;
     let job = Job {
         incident: &config.incident,
         incident_path: &config.incident_path,
@@ -224,7 +241,15 @@ pub fn execute(config: &Config) -> anyhow::Result<RunInfo> {
         learners: (learners_file.digest, &learners),
         calendars: (calendars_file.digest, &calendars),
     };
-    let info = RunInfo::new(job, &collected, source.provenance(), &plans, set_aside, written, clock);
+    let info = RunInfo::new(
+        job,
+        &collected,
+        source.provenance(),
+        &plans,
+        set_aside,
+        written,
+        clock,
+    );
     staging.add("run.json", |w| info.write(w))?;
     staging.commit()?;
     Ok(info)
@@ -238,7 +263,11 @@ fn file_table(arg: &str, s3: &s3::Options) -> anyhow::Result<TableFiles> {
 }
 
 /// The learners and calendars of the learners with evidence.
-fn read_tables(collected: &Collected, learners: &TableFiles, calendars: &TableFiles) -> anyhow::Result<(Learners, Calendars)> {
+fn read_tables(
+    collected: &Collected,
+    learners: &TableFiles,
+    calendars: &TableFiles,
+) -> anyhow::Result<(Learners, Calendars)> {
     let wanted: foldhash::HashSet<u64> = collected.sightings.iter().map(|s| s.learner_id).collect();
     let keep = |id: u64| wanted.contains(&id);
     Ok((

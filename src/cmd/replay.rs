@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde_json::Value;
 
-use crate::localday::TzdbChoice;
 use crate::rundir::read_jsonl;
+use crate::tzdb::TzdbChoice;
 
 /// Re-run a recorded incident and diff against its expected outputs.
 ///

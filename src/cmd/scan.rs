@@ -7,12 +7,12 @@ use std::path::PathBuf;
 use anyhow::Context;
 use serde::Serialize;
 
+use crate::blocks::Block;
 use crate::evidence::{self, Evidence, Matcher};
 use crate::gather;
 use crate::incident::Incident;
 use crate::logs;
 use crate::model::Reject;
-use crate::scan::Block;
 use crate::source::{self, Input};
 
 /// Print evidence records as JSON Lines.
@@ -96,7 +96,7 @@ fn print_evidence(incident: &Incident, inputs: &[Input], out: &mut dyn Write) ->
 
 fn print_all(inputs: &[Input], out: &mut dyn Write) -> anyhow::Result<()> {
     let names: Vec<String> = inputs.iter().map(Input::name).collect();
-    crate::scan::run(
+    crate::blocks::run(
         inputs,
         false,
         crate::logs::LONGEST_LINE,

@@ -55,7 +55,6 @@ const INTEGERS: [Field; 5] = [
     Field::TurnAroundTime,
 ];
 
-
 /// The documented fields, in log order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Field {

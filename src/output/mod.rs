@@ -14,9 +14,9 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use sha2::{Digest, Sha256};
 
 use crate::collect::Collected;
+use crate::hashing::Hashing;
 use crate::plan::LearnerPlan;
 
 pub use rows::{
@@ -73,7 +73,7 @@ pub trait Format {
 }
 
 /// The formats `--format` offers beside the always-written JSON Lines.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExtraFormat {
     Csv,
     Parquet,
@@ -85,6 +85,14 @@ pub fn jsonl() -> &'static dyn Format {
 
 impl ExtraFormat {
     pub const ALL: [ExtraFormat; 2] = [ExtraFormat::Csv, ExtraFormat::Parquet];
+
+    /// The name `--format` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            ExtraFormat::Csv => "csv",
+            ExtraFormat::Parquet => "parquet",
+        }
+    }
 
     pub fn format(self) -> &'static dyn Format {
         match self {
@@ -153,13 +161,10 @@ impl Staging {
             .tempfile_in(&self.dir)
             .with_context(place)?;
         let sha256 = {
-            let mut out = Hashing {
-                inner: io::BufWriter::with_capacity(1 << 20, tmp.as_file_mut()),
-                hasher: Sha256::new(),
-            };
+            let mut out = Hashing::new(io::BufWriter::with_capacity(1 << 20, tmp.as_file_mut()), true);
             write(&mut out).with_context(place)?;
-            out.inner.flush().with_context(place)?;
-            hex::encode(out.hasher.finalize())
+            out.get_mut().flush().with_context(place)?;
+            out.finish().1
         };
         #[cfg(unix)]
         {
@@ -294,24 +299,6 @@ fn sync_dir(dir: &Path) -> anyhow::Result<()> {
         .and_then(|d| d.sync_all())
         .with_context(|| format!("{}: cannot sync the output directory", dir.display()))?;
     Ok(())
-}
-
-/// Hashes the bytes written on their way to `inner`.
-struct Hashing<W> {
-    inner: W,
-    hasher: Sha256,
-}
-
-impl<W: Write> Write for Hashing<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.hasher.update(&buf[..n]);
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
-    }
 }
 
 /// JSON Lines of any serialisable rows: one compact object per line.

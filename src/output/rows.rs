@@ -4,7 +4,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::model::{Action, Decided, DayKind, LearnerId, MissReason, NearMiss, TzSource};
+use crate::model::{Action, DayKind, Decided, LearnerId, MissReason, NearMiss, TzSource};
 use crate::plan::{Hits, LearnerPlan, Verdict};
 
 /// One repair action for whoever applies the manifest. Keys serialise in this order.
@@ -101,7 +101,15 @@ pub fn near_miss_rows(misses: &[NearMiss], files: &[String]) -> NearMissRows {
         let same = i > 0 && files[by_name[i - 1]] == files[*pair];
         rank[*pair] = if same { rank[by_name[i - 1]] } else { i };
     }
-    let key = |m: &NearMiss| (m.learner_id, rank.get(m.input).copied(), m.line, m.time, m.reason.name());
+    let key = |m: &NearMiss| {
+        (
+            m.learner_id,
+            rank.get(m.input).copied(),
+            m.line,
+            m.time,
+            m.reason.name(),
+        )
+    };
     let mut misses = misses.to_vec();
     misses.sort_unstable_by_key(key);
     misses.dedup_by_key(|m| key(m));

@@ -15,9 +15,9 @@ use super::{instant, Written};
 use crate::calendar::{Calendars, Learners};
 use crate::collect::Collected;
 use crate::incident::Incident;
-use crate::localday::Tzdb;
 pub use crate::plan::SetAside;
 use crate::plan::{LearnerPlan, Verdict};
+use crate::tzdb::Tzdb;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunInfo {
@@ -315,7 +315,9 @@ impl Counts {
         }
         for plan in plans {
             match &plan.verdict {
-                Verdict::Skipped { reason, .. } => *c.learners_skipped.entry(reason.name().into()).or_default() += 1,
+                Verdict::Skipped { reason, .. } => {
+                    *c.learners_skipped.entry(reason.name().into()).or_default() += 1
+                }
                 Verdict::Planned { days, .. } => {
                     for day in days {
                         *c.outcomes.entry(day.outcome.name().into()).or_default() += 1;

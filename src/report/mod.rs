@@ -31,7 +31,7 @@ pub use headline::{Headline, HeadlineGroup};
 pub use summary::{InputLine, Summary};
 
 /// The report formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReportFormat {
     Text,
     Markdown,
@@ -39,6 +39,17 @@ pub enum ReportFormat {
 }
 
 impl ReportFormat {
+    pub const ALL: [ReportFormat; 3] = [ReportFormat::Text, ReportFormat::Markdown, ReportFormat::Html];
+
+    /// The name `--format` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReportFormat::Text => "text",
+            ReportFormat::Markdown => "markdown",
+            ReportFormat::Html => "html",
+        }
+    }
+
     /// `color` asks the text format for ANSI colour (only when stdout is a terminal).
     pub fn renderer(self, color: bool) -> Box<dyn Render> {
         match self {

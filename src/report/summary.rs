@@ -4,9 +4,10 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use crate::model::QUARTER_HOUR;
 use crate::output::run::RunInfo;
-use crate::output::DecisionRow;
 use crate::output::run::SetAside;
+use crate::output::DecisionRow;
 use crate::rundir::RunDir;
 
 /// One input file of the run.
@@ -181,9 +182,10 @@ fn quarter_hours(run: &RunInfo) -> Vec<(String, u64)> {
     let (Some(start), Some(end)) = (start, end) else {
         return Vec::new();
     };
-    (start.div_euclid(900)..end.div_euclid(900) + i64::from(end % 900 != 0))
-        .map(|q| {
-            let at = crate::output::instant(q * 900);
+    let q = QUARTER_HOUR;
+    (start.div_euclid(q)..end.div_euclid(q) + i64::from(end % q != 0))
+        .map(|i| {
+            let at = crate::output::instant(i * q);
             let n = run.evidence_per_quarter_hour.get(&at).copied().unwrap_or(0);
             (at, n)
         })

@@ -15,8 +15,8 @@ use std::io::{self, BufRead, BufReader, Read};
 use std::path::PathBuf;
 
 use flate2::bufread::MultiGzDecoder;
-use sha2::{Digest, Sha256};
 
+use crate::hashing::Hashing;
 use crate::output::run::{InputDigest, S3Listing};
 
 /// One input: a local file or an S3 object.
@@ -90,7 +90,11 @@ enum Held {
 
 impl TableFiles {
     /// Files inside a temporary folder that others may share.
-    pub fn in_folder(paths: Vec<PathBuf>, digest: InputDigest, folder: std::sync::Arc<tempfile::TempDir>) -> TableFiles {
+    pub fn in_folder(
+        paths: Vec<PathBuf>,
+        digest: InputDigest,
+        folder: std::sync::Arc<tempfile::TempDir>,
+    ) -> TableFiles {
         TableFiles {
             paths,
             digest,
@@ -159,25 +163,7 @@ impl SourceError {
     }
 }
 
-/// Counts and (when asked) hashes the stored bytes as they pass.
-struct Hashing {
-    inner: Box<dyn Read + Send>,
-    hasher: Option<Sha256>,
-    bytes: u64,
-}
-
-impl Read for Hashing {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        if let Some(h) = &mut self.hasher {
-            h.update(&buf[..n]);
-        }
-        self.bytes += n as u64;
-        Ok(n)
-    }
-}
-
-type Stored = BufReader<Hashing>;
+type Stored = BufReader<Hashing<Box<dyn Read + Send>>>;
 
 enum Decoded {
     Plain(Stored),
@@ -201,14 +187,7 @@ impl Opened {
             Input::Local(path) => Box::new(local::open(path)?),
             Input::S3(object) => Box::new(object.stream()?),
         };
-        let mut stored = BufReader::with_capacity(
-            256 * 1024,
-            Hashing {
-                inner,
-                hasher: hash.then(Sha256::new),
-                bytes: 0,
-            },
-        );
+        let mut stored = BufReader::with_capacity(256 * 1024, Hashing::new(inner, hash));
         let head = stored
             .fill_buf()
             .map_err(|e| SourceError::new(&name, "cannot read", e))?;
@@ -232,14 +211,11 @@ impl Opened {
             Decoded::Gzip(g) => g.into_inner(),
         };
         io::copy(&mut stored, &mut io::sink()).map_err(|e| SourceError::new(&self.name, "cannot read", e))?;
-        let hashing = stored.into_inner();
+        let (bytes, sha256) = stored.into_inner().finish();
         Ok(InputDigest {
             path: self.name,
-            bytes: hashing.bytes,
-            sha256: hashing
-                .hasher
-                .map(|h| hex::encode(h.finalize()))
-                .unwrap_or_default(),
+            bytes,
+            sha256,
         })
     }
 }

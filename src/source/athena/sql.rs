@@ -251,6 +251,18 @@ log_first_day = "2024/01/01"
         Incident::parse(&text, "inc.toml").unwrap()
     }
 
+    /// The SQL cannot name the Rust constant: this keeps the two in step.
+    #[test]
+    fn the_evidence_query_buckets_by_the_jobs_quarter_hour() {
+        let q = crate::model::QUARTER_HOUR;
+        let code = EVIDENCE.lines().map(|l| l.split("--").next().unwrap_or(""));
+        let buckets: Vec<&str> = code.filter(|l| l.contains(" % ")).collect();
+        assert!(!buckets.is_empty());
+        for line in buckets {
+            assert!(line.contains(&format!("t - t % {q}")), "{line}");
+        }
+    }
+
     #[test]
     fn incident_values_travel_only_as_parameters() {
         let hostile = "brb/'; DROP TABLE calendars; --";
