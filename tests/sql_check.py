@@ -544,7 +544,7 @@ def run_learners(case: Path, con: duckdb.DuckDBPyConnection, learners: list[str]
 
 def write_results(case: Path, regex: str, out: Path) -> None:
     """What Athena's UNLOADs write for the case, as Parquet files under out/<query>/:
-    the fixture of the tool's Athena test (tests/cli.rs), kept current by this check."""
+    the fixture of the tool's Athena test (tests/aws.rs), kept current by this check."""
     con = case_connection(case, regex)
     sql, params = evidence_rows(con, case)
     con.execute(f"CREATE TABLE evidence AS {sql}", params)

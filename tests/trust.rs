@@ -246,13 +246,31 @@ fn killing_plan_at_random_moments_never_leaves_a_partial_or_mixed_run() {
 
     let out = w.path("out");
     bin().args(plan_args(&out, old)).assert().success();
+    // Kills at 16 pseudo-random moments spread over a full run; then, while every kill
+    // so far has left the same run, at ever later moments (until one lands after the
+    // commit point) or ever earlier ones (until one lands before it), as a loaded
+    // machine runs plan slower than the run timed above and an idle one faster. The
+    // test proves both sides only when both outcomes have been seen.
+    const SPREAD: usize = 16;
+    const MAX_KILLS: usize = 40;
     let mut seen = [0; 2];
+    // Kills that stopped the new run after its commit point rather than after its end.
+    let mut killed_after_commit = 0;
+    let mut kills: Vec<String> = Vec::new();
+    let (mut earliest, mut latest) = (Duration::MAX, Duration::ZERO);
     let mut seed = 0x2545_f491_4f6c_dd1du64;
-    for _ in 0..16 {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        let at = full.mul_f64(0.05 + (seed % 1000) as f64 / 1000.0);
+    while kills.len() < SPREAD || (seen.contains(&0) && kills.len() < MAX_KILLS) {
+        let at = if kills.len() < SPREAD {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            full.mul_f64(0.05 + (seed % 1000) as f64 / 1000.0)
+        } else if seen[1] == 0 {
+            latest.mul_f64(1.25)
+        } else {
+            earliest.div_f64(2.0)
+        };
+        (earliest, latest) = (earliest.min(at), latest.max(at));
         let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("streak-repair"))
             .args(plan_args(&out, new))
             .stderr(std::process::Stdio::null())
@@ -260,7 +278,7 @@ fn killing_plan_at_random_moments_never_leaves_a_partial_or_mixed_run() {
             .unwrap();
         std::thread::sleep(at);
         child.kill().unwrap(); // SIGKILL
-        child.wait().unwrap();
+        let killed = child.wait().unwrap().code().is_none();
         // Any reader first completes a commit the kill interrupted.
         bin().arg("report").arg(&out).assert().success();
         let now = snapshot(&out);
@@ -277,13 +295,32 @@ fn killing_plan_at_random_moments_never_leaves_a_partial_or_mixed_run() {
             "run.json belongs to the same run as the files"
         );
         seen[which] += 1;
+        killed_after_commit += usize::from(killed && which == 1);
+        kills.push(format!(
+            "{at:?}: {} run{}",
+            ["old", "new"][which],
+            if killed { "" } else { " (plan had already ended)" }
+        ));
         // Back to the old run for the next kill.
         for f in fs::read_dir(w.path("old")).unwrap() {
             let f = f.unwrap();
             fs::copy(f.path(), out.join(f.file_name())).unwrap();
         }
     }
-    eprintln!("kills leaving the old run: {}, the new run: {}", seen[0], seen[1]);
+    eprintln!(
+        "{} kills (a full run took {full:?}): {} left the old run, {} the new run ({killed_after_commit} of them stopped plan after its commit point)",
+        kills.len(),
+        seen[0],
+        seen[1]
+    );
+    assert!(
+        seen[0] > 0 && seen[1] > 0,
+        "{} kills between {earliest:?} and {latest:?} (a full run took {full:?}) all left the {} run: \
+         the test must see kills land both before and after the commit point\n{}",
+        kills.len(),
+        if seen[0] > 0 { "old" } else { "new" },
+        kills.join("\n")
+    );
     let mut left: Vec<String> = fs::read_dir(&out)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

@@ -1,6 +1,6 @@
 //! What the integration tests share: the binary, throwaway directories, the recorded
-//! incidents, and moto (a real S3- and Athena-protocol server) on loopback. Each test
-//! binary uses part of it.
+//! incidents (and a one-learner one made on the spot), and moto (a real S3- and
+//! Athena-protocol server) on loopback. Each test binary uses part of it.
 #![allow(dead_code)]
 
 use std::fs;
@@ -80,6 +80,48 @@ pub fn plan_small(out: &Path, extra: &[&str]) -> assert_cmd::assert::Assert {
 
 pub fn run_json(w: &Workdir, dir: &str) -> serde_json::Value {
     serde_json::from_str(&w.read(&format!("{dir}/run.json"))).unwrap()
+}
+
+/// A copy of a directory tree (a recorded case to alter, logs to rename).
+pub fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+// ---- a one-learner incident whose local day depends on the tz data ----
+
+/// An hour-long incident on 2026-11-20 from 07:00Z, evidence under `brb/`.
+pub const VANCOUVER_INCIDENT: &str = r#"
+id = "tz-fresh"
+as_of = "2026-11-25T00:00:00Z"
+[window]
+start = "2026-11-20T07:00:00Z"
+end = "2026-11-20T08:00:00Z"
+[evidence]
+key_prefix = "brb/"
+"#;
+
+/// One learner in America/Vancouver fetching at 07:30Z on 2026-11-20; returns the case
+/// directory and its (empty) calendars file.
+pub fn vancouver_case(w: &Workdir) -> (PathBuf, PathBuf) {
+    w.write("case/incident.toml", VANCOUVER_INCIDENT);
+    w.write(
+        "case/logs/a.log",
+        "o duo-brb [20/Nov/2026:07:30:00 +0000] 192.0.2.3 - R1 REST.GET.OBJECT brb/c.json \
+         \"GET /brb/c.json?learner_id=77&tz=America%2FVancouver HTTP/1.1\" 200 - 2 2 1 1 \"-\" \"ua\" -\n",
+    );
+    w.write("case/learners.csv", "learner_id,tz\n");
+    let cal = w.write("case/calendars.csv", "learner_id,date,kind\n");
+    let case = w.path("case");
+    (case, cal)
 }
 
 // ---- S3, against a real S3-protocol server (moto) on loopback ----
