@@ -146,22 +146,7 @@ fn text(e: &Explanation<'_>) -> String {
         e.learner_id, e.incident_id, e.as_of
     );
     let Some(first) = e.days.first().map(|d| d.decision) else {
-        let _ = writeln!(s, "Not in this run: no evidence record named this learner.");
-        match e.near_misses.as_deref() {
-            None => {
-                let _ = writeln!(
-                    s,
-                    "This run directory has no near_misses.jsonl, so other lines cannot be told."
-                );
-            }
-            Some([]) => {
-                let _ = writeln!(s, "No other log line named them either.");
-            }
-            Some(misses) => {
-                let _ = writeln!(s, "Log lines that named them but were not evidence:");
-                near_misses(&mut s, misses);
-            }
-        }
+        not_in_run(&mut s, e.near_misses.as_deref());
         return s;
     };
     if let (Some(tz), Some(source)) = (&first.tz, &first.tz_source) {
@@ -214,6 +199,27 @@ fn text(e: &Explanation<'_>) -> String {
         near_misses(&mut s, misses);
     }
     s
+}
+
+/// For a learner without decisions: what the logs did say about them.
+fn not_in_run(s: &mut String, misses: Option<&[NearMissRow]>) {
+    use std::fmt::Write;
+    let _ = writeln!(s, "Not in this run: no evidence record named this learner.");
+    match misses {
+        None => {
+            let _ = writeln!(
+                s,
+                "This run directory has no near_misses.jsonl, so other lines cannot be told."
+            );
+        }
+        Some([]) => {
+            let _ = writeln!(s, "No other log line named them either.");
+        }
+        Some(misses) => {
+            let _ = writeln!(s, "Log lines that named them but were not evidence:");
+            near_misses(s, misses);
+        }
+    }
 }
 
 fn near_misses(s: &mut String, misses: &[NearMissRow]) {

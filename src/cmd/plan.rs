@@ -195,22 +195,15 @@ pub fn execute(config: &Config) -> anyhow::Result<RunInfo> {
     let default_tz = checked_default_tz(&config.incident, &tzdb, &config.incident_path)?;
     let given =
         [&config.learners, &config.calendars].map(|t| t.as_deref().map(|t| file_table(t, &config.s3)));
-    let [learners_file, calendars_file] = given.map(Option::transpose);
-    let (learners_file, calendars_file) = (learners_file?, calendars_file?);
+    let [learners_given, calendars_given] = given.map(Option::transpose);
+    let given = (learners_given?, calendars_given?);
     let mut staging = Staging::new(&config.out)?;
     let mut source = config.source()?;
     let collected = source.collect(&config.incident)?;
     clock.lap("scan");
 
     let reading = Bar::stage("reading learners and calendars", config.quiet);
-    let from_source = source.tables(learners_file.is_none(), calendars_file.is_none())?;
-    let table = |given: Option<TableFiles>, read: Option<TableFiles>, name: &str| {
-        given
-            .or(read)
-            .ok_or_else(|| anyhow::anyhow!("the evidence source read no {name} table"))
-    };
-    let learners_file = table(learners_file, from_source.learners, "learners")?;
-    let calendars_file = table(calendars_file, from_source.calendars, "calendars")?;
+    let (learners_file, calendars_file) = tables(given, &mut *source)?;
     let (learners, calendars) = read_tables(&collected, &learners_file, &calendars_file)?;
     reading.finish();
     clock.lap("learners_and_calendars");
@@ -253,6 +246,23 @@ pub fn execute(config: &Config) -> anyhow::Result<RunInfo> {
     staging.add("run.json", |w| info.write(w))?;
     staging.commit()?;
     Ok(info)
+}
+
+/// Each table as given, else as the evidence source read it.
+fn tables(
+    given: (Option<TableFiles>, Option<TableFiles>),
+    source: &mut dyn EvidenceSource,
+) -> anyhow::Result<(TableFiles, TableFiles)> {
+    let read = source.tables(given.0.is_none(), given.1.is_none())?;
+    let pick = |given: Option<TableFiles>, read: Option<TableFiles>, name: &str| {
+        given
+            .or(read)
+            .ok_or_else(|| anyhow::anyhow!("the evidence source read no {name} table"))
+    };
+    Ok((
+        pick(given.0, read.learners, "learners")?,
+        pick(given.1, read.calendars, "calendars")?,
+    ))
 }
 
 /// A table file (local or S3), checked readable before any scanning starts.
