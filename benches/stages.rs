@@ -48,7 +48,7 @@ fn parser(c: &mut Criterion) {
         b.iter(|| {
             let mut evidence = 0usize;
             for l in &lines {
-                if let Ok(r) = streak_repair::logs::parse(l) {
+                if let Ok(r) = streak_repair::logs::s3::parse(l) {
                     evidence += usize::from(matcher.classify(&r).is_ok());
                 }
             }
@@ -69,7 +69,7 @@ fn parser(c: &mut Criterion) {
         b.iter(|| {
             lines
                 .iter()
-                .filter(|l| streak_repair::logs::parse(l).is_ok())
+                .filter(|l| streak_repair::logs::s3::parse(l).is_ok())
                 .count()
         })
     });

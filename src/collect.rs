@@ -1,14 +1,12 @@
 //! The one seam between where evidence is found and the planner. Every evidence source
-//! (log files scanned here, local or from S3, in `gather`; Athena's evidence query in
-//! `source::athena`) hands over the same [`Collected`], so the planner never knows
-//! which one ran.
-
-use std::collections::BTreeMap;
+//! (log files scanned here, local or from S3: `gather::LogScan`; Athena's evidence
+//! query: `source::athena::Session`, adapted below) hands over the same [`Collected`],
+//! so the planner never knows which one ran.
 
 use crate::incident::Incident;
-use crate::model::{NearMiss, NotEvidence, Reject, Sighting};
+use crate::model::{LineAccounting, NearMiss, Sighting};
 use crate::output::run::Provenance;
-use crate::source::TableFiles;
+use crate::source::{athena, TableFiles};
 
 /// A place evidence comes from.
 pub trait EvidenceSource {
@@ -37,13 +35,6 @@ pub struct Collected {
     pub input_names: Vec<String>,
 }
 
-impl Collected {
-    /// Distinct evidence records, whichever way they were counted.
-    pub fn evidence_records(&self) -> u64 {
-        self.sightings.iter().map(|s| s.hits).sum()
-    }
-}
-
 /// The tables a source read itself.
 #[derive(Default)]
 pub struct SourceTables {
@@ -51,31 +42,25 @@ pub struct SourceTables {
     pub calendars: Option<TableFiles>,
 }
 
-/// What every line became, before de-duplication.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct LineCounts {
-    pub lines: u64,
-    pub evidence: u64,
-    pub not_evidence: BTreeMap<NotEvidence, u64>,
-    pub rejected: BTreeMap<Reject, u64>,
-}
+impl EvidenceSource for athena::Session {
+    fn collect(&mut self, incident: &Incident) -> anyhow::Result<Collected> {
+        Ok(Collected {
+            sightings: self.evidence(incident)?,
+            lines: None,
+            near_misses: Vec::new(),
+            input_names: Vec::new(),
+        })
+    }
 
-impl LineCounts {
-    pub fn merge(&mut self, other: LineCounts) {
-        self.lines += other.lines;
-        self.evidence += other.evidence;
-        for (k, n) in other.not_evidence {
-            *self.not_evidence.entry(k).or_default() += n;
-        }
-        for (k, n) in other.rejected {
-            *self.rejected.entry(k).or_default() += n;
+    fn tables(&mut self, learners: bool, calendars: bool) -> anyhow::Result<SourceTables> {
+        let (learners, calendars) = self.read_tables(learners, calendars)?;
+        Ok(SourceTables { learners, calendars })
+    }
+
+    fn provenance(self: Box<Self>) -> Provenance {
+        Provenance {
+            athena: Some(self.into_run()),
+            ..Provenance::default()
         }
     }
-}
-
-/// Every line read here: its counts and the repeats de-duplication removed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LineAccounting {
-    pub counts: LineCounts,
-    pub duplicates: u64,
 }

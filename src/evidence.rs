@@ -5,7 +5,7 @@
 //! record and removes repeated deliveries; it knows nothing of zones or rules.
 
 use crate::incident::{EvidenceSpec, Incident, Window};
-use crate::logs::Record;
+use crate::logs::Request;
 use crate::model::{LearnerId, NotEvidence, Sighting};
 use crate::query;
 
@@ -58,7 +58,7 @@ impl Matcher {
     }
 
     /// Evidence from one record, or the first reason it is not.
-    pub fn classify(&self, rec: &Record<'_>) -> Result<Evidence, NotEvidence> {
+    pub fn classify(&self, rec: &impl Request) -> Result<Evidence, NotEvidence> {
         if let Some(bucket) = &self.bucket {
             if rec.bucket() != Some(&bucket[..]) {
                 return Err(NotEvidence::OtherBucket);
@@ -108,12 +108,12 @@ impl Matcher {
     }
 
     /// The learner a record names in its query string, evidence or not.
-    pub fn learner_named(&self, rec: &Record<'_>) -> Option<u64> {
+    pub fn learner_named(&self, rec: &impl Request) -> Option<LearnerId> {
         query::param(rec.query()?, &self.learner_param).and_then(|v| query::learner_id(&v))
     }
 
     /// The learner a line names, found in its raw bytes: for lines too broken to parse.
-    pub fn learner_in_line(&self, line: &[u8]) -> Option<u64> {
+    pub fn learner_in_line(&self, line: &[u8]) -> Option<LearnerId> {
         memchr::memmem::find_iter(line, &self.learner_param[..]).find_map(|at| {
             let before = at.checked_sub(1).map(|i| line[i]);
             let rest = line.get(at + self.learner_param.len()..)?;
@@ -156,7 +156,7 @@ pub fn dedupe(records: &mut Vec<Evidence>) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::logs::parse;
+    use crate::logs::s3::parse;
 
     const INCIDENT: &str = r#"
 id = "t"

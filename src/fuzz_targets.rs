@@ -33,7 +33,7 @@ fn matcher() -> &'static Matcher {
 /// One log line through the parser, the evidence test and the `scan --all` rendering.
 pub fn log_line(line: &[u8]) {
     let matcher = matcher();
-    match logs::parse(line) {
+    match logs::s3::parse(line) {
         Ok(record) => {
             let json = serde_json::to_vec(&record).expect("a record always renders");
             serde_json::from_slice::<serde_json::Value>(&json).expect("rendered JSON parses");
@@ -64,7 +64,7 @@ pub fn query(q: &[u8]) {
         .to_vec();
     line.extend_from_slice(q);
     line.extend_from_slice(b" HTTP/1.1\" 200 - 2 2 1 1 \"-\" \"ua\" -");
-    let record = logs::parse(&line).expect("a well-formed line around any query parses");
+    let record = logs::s3::parse(&line).expect("a well-formed line around any query parses");
     assert_eq!(record.query(), Some(q), "the query comes back as logged");
     let m = matcher();
     let named = m.learner_named(&record);

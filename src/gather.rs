@@ -4,11 +4,11 @@
 //! read here (local files or S3 objects).
 
 use crate::blocks::{self, Block, Progress};
-use crate::collect::{Collected, EvidenceSource, LineAccounting, LineCounts};
+use crate::collect::{Collected, EvidenceSource};
 use crate::evidence::{self, Evidence, Matcher};
 use crate::incident::Incident;
-use crate::logs;
-use crate::model::{MissReason, NearMiss, Reject};
+use crate::logs::{self, Format, LogFormat, Request, WithFormat};
+use crate::model::{LineAccounting, LineCounts, MissReason, NearMiss, Reject};
 use crate::output::run::{InputDigest, Provenance};
 use crate::progress::Bar;
 use crate::source::{self, Input};
@@ -42,39 +42,67 @@ struct BlockResult {
     rejections: Vec<Rejection>,
 }
 
-/// `hash`: give each input's SHA-256 (for run.json).
+/// Every line of `inputs`, read as `format`. `hash`: give each input's SHA-256 (for
+/// run.json).
 pub fn gather(
+    format: LogFormat,
     inputs: &[Input],
     matcher: &Matcher,
     progress: &dyn Progress,
     hash: bool,
 ) -> anyhow::Result<Gathered> {
-    let mut all = Gathered {
-        evidence: Vec::new(),
-        near_misses: Vec::new(),
-        counts: LineCounts::default(),
-        rejections: Vec::new(),
-        digests: Vec::new(),
-    };
-    all.digests = blocks::run(
+    format.with(Gather {
         inputs,
-        hash,
-        logs::LONGEST_LINE,
+        matcher,
         progress,
-        |block| classify_block(block, matcher),
-        |r: BlockResult| {
-            all.evidence.extend(r.evidence);
-            all.near_misses.extend(r.near_misses);
-            all.counts.merge(r.counts);
-            let room = SHOWN_REJECTIONS - all.rejections.len();
-            all.rejections.extend(r.rejections.into_iter().take(room));
-            Ok(())
-        },
-    )?;
-    Ok(all)
+        hash,
+    })
 }
 
-fn classify_block(block: &Block, matcher: &Matcher) -> BlockResult {
+struct Gather<'a> {
+    inputs: &'a [Input],
+    matcher: &'a Matcher,
+    progress: &'a dyn Progress,
+    hash: bool,
+}
+
+impl WithFormat for Gather<'_> {
+    type Output = anyhow::Result<Gathered>;
+
+    fn run<F: Format>(self) -> anyhow::Result<Gathered> {
+        let Gather {
+            inputs,
+            matcher,
+            progress,
+            hash,
+        } = self;
+        let mut all = Gathered {
+            evidence: Vec::new(),
+            near_misses: Vec::new(),
+            counts: LineCounts::default(),
+            rejections: Vec::new(),
+            digests: Vec::new(),
+        };
+        all.digests = blocks::run(
+            inputs,
+            hash,
+            logs::LONGEST_LINE,
+            progress,
+            |block| classify_block::<F>(block, matcher),
+            |r: BlockResult| {
+                all.evidence.extend(r.evidence);
+                all.near_misses.extend(r.near_misses);
+                all.counts.merge(r.counts);
+                let room = SHOWN_REJECTIONS - all.rejections.len();
+                all.rejections.extend(r.rejections.into_iter().take(room));
+                Ok(())
+            },
+        )?;
+        Ok(all)
+    }
+}
+
+fn classify_block<F: Format>(block: &Block, matcher: &Matcher) -> BlockResult {
     let mut r = BlockResult {
         evidence: Vec::new(),
         near_misses: Vec::new(),
@@ -86,7 +114,7 @@ fn classify_block(block: &Block, matcher: &Matcher) -> BlockResult {
         let text = &text[..text.len().min(logs::LONGEST_LINE + 1)];
         r.counts.lines += 1;
         let input = block.input;
-        match logs::parse(text) {
+        match F::parse(text) {
             Err(reason) => {
                 *r.counts.rejected.entry(reason).or_default() += 1;
                 if r.rejections.len() < SHOWN_REJECTIONS {
@@ -127,6 +155,7 @@ fn classify_block(block: &Block, matcher: &Matcher) -> BlockResult {
 
 /// Log inputs scanned here: the evidence source of `plan --logs`.
 pub struct LogScan {
+    format: LogFormat,
     args: Vec<String>,
     s3: source::s3::Options,
     quiet: bool,
@@ -135,8 +164,9 @@ pub struct LogScan {
 
 impl LogScan {
     /// `quiet`: no progress and no rejected-line warnings.
-    pub fn new(args: Vec<String>, s3: source::s3::Options, quiet: bool) -> LogScan {
+    pub fn new(format: LogFormat, args: Vec<String>, s3: source::s3::Options, quiet: bool) -> LogScan {
         LogScan {
+            format,
             args,
             s3,
             quiet,
@@ -149,7 +179,7 @@ impl EvidenceSource for LogScan {
     fn collect(&mut self, incident: &Incident) -> anyhow::Result<Collected> {
         let inputs = source::expand(&self.args, &self.s3)?;
         let bar = Bar::new(self.quiet);
-        let mut gathered = gather(&inputs.list, &Matcher::new(incident), &bar, true)?;
+        let mut gathered = gather(self.format, &inputs.list, &Matcher::new(incident), &bar, true)?;
         bar.finish();
         let duplicates = evidence::dedupe(&mut gathered.evidence);
         if !self.quiet {

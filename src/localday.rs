@@ -16,8 +16,8 @@ use jiff::Timestamp;
 
 pub use jiff::civil::Date;
 
-/// One IANA zone from a [`crate::tzdb::Tzdb`]. Cheap to clone (jiff's `TimeZone` is reference
-/// counted).
+/// One IANA zone, as the time-zone database (`tzdb`) gives it. Cheap to clone (jiff's
+/// `TimeZone` is reference counted).
 #[derive(Debug, Clone)]
 pub struct Zone {
     tz: TimeZone,

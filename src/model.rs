@@ -1,10 +1,11 @@
 //! The job's vocabulary, on the ground floor: learner ids, day kinds, outcomes and
-//! every reason a line, a record or a learner is set aside, plus the sighting that
-//! every evidence source hands the planner.
+//! every reason a line, a record or a learner is set aside, the sighting that every
+//! evidence source hands the planner, and the count of what every line became.
 //!
 //! Pure data: no I/O, no clock. Each word serialises as the snake_case name the
 //! outputs use, so rules, rows, `explain` and `report` share one exhaustive set.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -243,6 +244,35 @@ impl Sighting {
             tz_params: tz_param.map(|tz| vec![(tz, 1)]).unwrap_or_default(),
         }
     }
+}
+
+/// What every line became, before de-duplication.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct LineCounts {
+    pub lines: u64,
+    pub evidence: u64,
+    pub not_evidence: BTreeMap<NotEvidence, u64>,
+    pub rejected: BTreeMap<Reject, u64>,
+}
+
+impl LineCounts {
+    pub fn merge(&mut self, other: LineCounts) {
+        self.lines += other.lines;
+        self.evidence += other.evidence;
+        for (k, n) in other.not_evidence {
+            *self.not_evidence.entry(k).or_default() += n;
+        }
+        for (k, n) in other.rejected {
+            *self.rejected.entry(k).or_default() += n;
+        }
+    }
+}
+
+/// Every line read here: its counts and the repeats de-duplication removed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineAccounting {
+    pub counts: LineCounts,
+    pub duplicates: u64,
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use crate::calendar::{self, Calendars, Learners};
 use crate::collect::{Collected, EvidenceSource};
 use crate::gather::LogScan;
 use crate::incident::{self, AthenaSpec, Incident};
+use crate::logs::LogFormat;
 use crate::output::run::{AsOfSource, Job, RunInfo, Stages};
 use crate::output::{self, ExtraFormat, Staging};
 use crate::plan::{self, Context};
@@ -170,7 +171,12 @@ impl Config {
     /// The evidence source this plan reads: the one place sources are chosen.
     fn source(&self) -> anyhow::Result<Box<dyn EvidenceSource>> {
         Ok(match &self.evidence {
-            EvidenceFrom::Logs(logs) => Box::new(LogScan::new(logs.clone(), self.s3.clone(), self.quiet)),
+            EvidenceFrom::Logs(logs) => Box::new(LogScan::new(
+                LogFormat::S3,
+                logs.clone(),
+                self.s3.clone(),
+                self.quiet,
+            )),
             EvidenceFrom::Athena(spec) => Box::new(athena::Session::open(&self.incident, spec, &self.s3)?),
         })
     }
@@ -218,10 +224,11 @@ pub fn execute(config: &Config) -> anyhow::Result<RunInfo> {
     let (plans, set_aside) = plan::plan(&collected.sightings, &ctx);
     clock.lap("rules");
 
+    let near_misses = (&collected.near_misses[..], &collected.input_names[..]);
     let written = output::write_plan(
         &mut staging,
         &plans,
-        &collected,
+        near_misses,
         &config.incident.id,
         &config.formats,
     )?;
@@ -233,16 +240,10 @@ pub fn execute(config: &Config) -> anyhow::Result<RunInfo> {
         tzdb: &tzdb,
         learners: (learners_file.digest, &learners),
         calendars: (calendars_file.digest, &calendars),
+        sightings: &collected.sightings,
+        lines: collected.lines.as_ref(),
     };
-    let info = RunInfo::new(
-        job,
-        &collected,
-        source.provenance(),
-        &plans,
-        set_aside,
-        written,
-        clock,
-    );
+    let info = RunInfo::new(job, source.provenance(), &plans, set_aside, written, clock);
     staging.add("run.json", |w| info.write(w))?;
     staging.commit()?;
     Ok(info)

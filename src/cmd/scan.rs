@@ -11,7 +11,7 @@ use crate::blocks::Block;
 use crate::evidence::{self, Evidence, Matcher};
 use crate::gather;
 use crate::incident::Incident;
-use crate::logs;
+use crate::logs::{Format, LogFormat, WithFormat};
 use crate::model::Reject;
 use crate::source::{self, Input};
 
@@ -77,7 +77,7 @@ pub fn run(args: Args) -> anyhow::Result<super::Finding> {
 }
 
 fn print_evidence(incident: &Incident, inputs: &[Input], out: &mut dyn Write) -> anyhow::Result<()> {
-    let mut g = gather::gather(inputs, &Matcher::new(incident), &(), false)?;
+    let mut g = gather::gather(FORMAT, inputs, &Matcher::new(incident), &(), false)?;
     evidence::dedupe(&mut g.evidence);
     gather::warn_rejections(inputs, &g.rejections, &g.counts);
     let line = |e: &Evidence, bytes: &mut Vec<u8>| {
@@ -95,24 +95,40 @@ fn print_evidence(incident: &Incident, inputs: &[Input], out: &mut dyn Write) ->
 }
 
 fn print_all(inputs: &[Input], out: &mut dyn Write) -> anyhow::Result<()> {
-    let names: Vec<String> = inputs.iter().map(Input::name).collect();
-    crate::blocks::run(
-        inputs,
-        false,
-        crate::logs::LONGEST_LINE,
-        &(),
-        |block: &Block| render_block(block, &names[block.input]),
-        |bytes: Vec<u8>| out.write_all(&bytes).context("cannot write to stdout"),
-    )?;
-    Ok(())
+    FORMAT.with(PrintAll { inputs, out })
+}
+
+/// The format `scan` reads (the only one so far; a flag comes with the second).
+const FORMAT: LogFormat = LogFormat::S3;
+
+struct PrintAll<'a> {
+    inputs: &'a [Input],
+    out: &'a mut dyn Write,
+}
+
+impl WithFormat for PrintAll<'_> {
+    type Output = anyhow::Result<()>;
+
+    fn run<F: Format>(self) -> anyhow::Result<()> {
+        let names: Vec<String> = self.inputs.iter().map(Input::name).collect();
+        crate::blocks::run(
+            self.inputs,
+            false,
+            crate::logs::LONGEST_LINE,
+            &(),
+            |block: &Block| render_block::<F>(block, &names[block.input]),
+            |bytes: Vec<u8>| self.out.write_all(&bytes).context("cannot write to stdout"),
+        )?;
+        Ok(())
+    }
 }
 
 /// One block as JSON Lines.
-fn render_block(block: &Block, file: &str) -> Vec<u8> {
+fn render_block<F: Format>(block: &Block, file: &str) -> Vec<u8> {
     let mut bytes = Vec::with_capacity(block.data.len() * 2);
     for (line, text) in block.lines() {
         // Writing JSON into a Vec cannot fail.
-        let _ = match logs::parse(text) {
+        let _ = match F::parse(text) {
             Ok(record) => serde_json::to_writer(&mut bytes, &record),
             Err(reason) => serde_json::to_writer(
                 &mut bytes,

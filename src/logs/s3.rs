@@ -290,6 +290,41 @@ impl<'a> Record<'a> {
     }
 }
 
+/// S3 server access logs, as [`super::Format`].
+pub struct S3Log;
+
+impl super::Format for S3Log {
+    type Record<'a> = Record<'a>;
+
+    fn parse(line: &[u8]) -> Result<Record<'_>, Reject> {
+        parse(line)
+    }
+}
+
+impl super::Request for Record<'_> {
+    fn time(&self) -> i64 {
+        self.time
+    }
+    fn bucket(&self) -> Option<&[u8]> {
+        Record::bucket(self)
+    }
+    fn operation(&self) -> Option<&[u8]> {
+        Record::operation(self)
+    }
+    fn key(&self) -> Option<&[u8]> {
+        Record::key(self)
+    }
+    fn http_status(&self) -> Option<u16> {
+        Record::http_status(self)
+    }
+    fn query(&self) -> Option<&[u8]> {
+        Record::query(self)
+    }
+    fn request_id(&self) -> Option<&[u8]> {
+        Record::request_id(self)
+    }
+}
+
 /// Field names and text, not byte offsets.
 impl fmt::Debug for Record<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use crate::collect::Collected;
 use crate::hashing::Hashing;
+use crate::model::NearMiss;
 use crate::plan::LearnerPlan;
 
 pub use rows::{
@@ -32,11 +32,11 @@ pub struct Written {
 }
 
 /// Stages the manifest (JSON Lines and each extra format asked for), the decision log
-/// and the near misses; retires extra formats an earlier run wrote and this one does not.
+/// and the near misses (with the names of the inputs they count in); retires extra formats an earlier run wrote and this one does not.
 pub fn write_plan(
     staging: &mut Staging,
     plans: &[LearnerPlan],
-    collected: &Collected,
+    near_misses: (&[NearMiss], &[String]),
     incident_id: &str,
     formats: &[ExtraFormat],
 ) -> anyhow::Result<Written> {
@@ -48,7 +48,7 @@ pub fn write_plan(
         decisions = write_decisions(plans, w)?;
         Ok(())
     })?;
-    let near_misses = near_miss_rows(&collected.near_misses, &collected.input_names);
+    let near_misses = near_miss_rows(near_misses.0, near_misses.1);
     staging.add("near_misses.jsonl", |w| near_misses.write_jsonl(w))?;
     for extra in ExtraFormat::ALL {
         let format = extra.format();

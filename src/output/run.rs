@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{instant, Written};
 use crate::calendar::{Calendars, Learners};
-use crate::collect::Collected;
 use crate::incident::Incident;
+use crate::model::{LineAccounting, Sighting};
 pub use crate::plan::SetAside;
 use crate::plan::{LearnerPlan, Verdict};
 use crate::tzdb::Tzdb;
@@ -58,19 +58,21 @@ pub struct Job<'a> {
     /// Each table's identity, and what reading it kept.
     pub learners: (InputDigest, &'a Learners),
     pub calendars: (InputDigest, &'a Calendars),
+    /// The evidence planned, and what every line became when the lines were read here.
+    pub sightings: &'a [Sighting],
+    pub lines: Option<&'a LineAccounting>,
 }
 
 impl RunInfo {
     pub fn new(
         job: Job<'_>,
-        collected: &Collected,
         provenance: Provenance,
         plans: &[LearnerPlan],
         set_aside: SetAside,
         written: Written,
         clock: Stages,
     ) -> RunInfo {
-        let mut counts = Counts::of(collected, plans);
+        let mut counts = Counts::of(job.sightings, job.lines, plans);
         counts.set_aside = set_aside;
         counts.learners_file_rows = job.learners.1.rows;
         counts.learners_file_repeated_rows = job.learners.1.repeated_rows;
@@ -94,7 +96,7 @@ impl RunInfo {
                 athena: provenance.athena,
             },
             counts,
-            evidence_per_quarter_hour: per_quarter_hour(collected),
+            evidence_per_quarter_hour: per_quarter_hour(job.sightings),
             manifest_sha256: written.manifest_sha256,
             decisions_sha256: written.decisions_sha256,
             threads: rayon::current_num_threads(),
@@ -111,9 +113,9 @@ impl RunInfo {
 }
 
 /// Distinct evidence records per 15-minute UTC bucket, for the report's chart.
-fn per_quarter_hour(collected: &Collected) -> BTreeMap<String, u64> {
+fn per_quarter_hour(sightings: &[Sighting]) -> BTreeMap<String, u64> {
     let mut buckets = BTreeMap::new();
-    for s in &collected.sightings {
+    for s in sightings {
         *buckets.entry(s.start).or_insert(0) += s.hits;
     }
     buckets.into_iter().map(|(t, n)| (instant(t), n)).collect()
@@ -295,14 +297,14 @@ pub struct Counts {
 
 impl Counts {
     /// What every line and every learner became; the table counts are the caller's.
-    fn of(collected: &Collected, plans: &[LearnerPlan]) -> Counts {
+    fn of(sightings: &[Sighting], lines: Option<&LineAccounting>, plans: &[LearnerPlan]) -> Counts {
         let mut c = Counts {
             learners: plans.len() as u64,
-            evidence_records: collected.evidence_records(),
+            evidence_records: sightings.iter().map(|s| s.hits).sum(),
             ..Counts::default()
         };
         // Athena reads the lines itself: only the distinct evidence records come back.
-        if let Some(lines) = &collected.lines {
+        if let Some(lines) = lines {
             c.lines_read = Some(lines.counts.lines);
             c.duplicate_records = Some(lines.duplicates);
             c.not_evidence = Some(lines.counts.not_evidence.values().sum());

@@ -24,10 +24,9 @@ use tokio::sync::watch;
 
 use super::s3::{self, Fetcher, ObjectRef};
 use super::{SourceError, TableFiles};
-use crate::collect::{Collected, EvidenceSource, SourceTables};
 use crate::incident::{AthenaSpec, Incident};
 use crate::model::Sighting;
-use crate::output::run::{AthenaRun, InputDigest, Provenance, QueryRecord};
+use crate::output::run::{AthenaRun, InputDigest, QueryRecord};
 use sql::Statement;
 
 /// Where a query stands.
@@ -334,28 +333,6 @@ pub struct Session {
     run: AthenaRun,
 }
 
-impl EvidenceSource for Session {
-    fn collect(&mut self, incident: &Incident) -> anyhow::Result<Collected> {
-        Ok(Collected {
-            sightings: self.evidence(incident)?,
-            lines: None,
-            near_misses: Vec::new(),
-            input_names: Vec::new(),
-        })
-    }
-
-    fn tables(&mut self, learners: bool, calendars: bool) -> anyhow::Result<SourceTables> {
-        Ok(self.read_tables(learners, calendars)?)
-    }
-
-    fn provenance(self: Box<Self>) -> Provenance {
-        Provenance {
-            athena: Some(self.run),
-            ..Provenance::default()
-        }
-    }
-}
-
 impl Session {
     pub fn open(incident: &Incident, spec: &AthenaSpec, s3: &s3::Options) -> Result<Session, SourceError> {
         let fetcher = Fetcher::new(s3)?;
@@ -390,6 +367,11 @@ impl Session {
         })
     }
 
+    /// What run.json records of this run's Athena work.
+    pub fn into_run(self) -> AthenaRun {
+        self.run
+    }
+
     fn folder(&self, name: &str) -> String {
         folder(&self.spec, &self.incident_id, &self.run.run_id, name)
     }
@@ -422,7 +404,11 @@ impl Session {
     /// names and the run wants from Athena, through a scratch table over the evidence
     /// results. Once its CREATE was sent the table is dropped, whatever happened, even
     /// after a first Ctrl-C.
-    pub fn read_tables(&mut self, learners: bool, calendars: bool) -> Result<SourceTables, AthenaError> {
+    pub fn read_tables(
+        &mut self,
+        learners: bool,
+        calendars: bool,
+    ) -> Result<(Option<TableFiles>, Option<TableFiles>), AthenaError> {
         let dir = Arc::new(tempfile::tempdir().map_err(|e| AthenaError::Results {
             name: "calendars",
             message: format!("cannot make a temporary folder: {e}"),
@@ -431,7 +417,7 @@ impl Session {
         let calendars = sql::calendars(&self.spec, &affected).filter(|_| calendars);
         let learners = sql::learners(&self.spec, &affected).filter(|_| learners);
         if calendars.is_none() && learners.is_none() {
-            return Ok(SourceTables::default());
+            return Ok((None, None));
         }
         self.busy.fetch_add(1, Ordering::SeqCst);
         let location = self.folder("evidence");
@@ -462,10 +448,7 @@ impl Session {
             }
         };
         let held = |(paths, digest)| TableFiles::in_folder(paths, digest, dir.clone());
-        Ok(SourceTables {
-            learners: learners.map(held),
-            calendars: calendars.map(held),
-        })
+        Ok((learners.map(held), calendars.map(held)))
     }
 
     /// UNLOADs a query and saves its files under `dir`, with a digest of them all.
