@@ -101,10 +101,12 @@ bench-data:
 
 ## wc -l, cat, DuckDB (PyPI, pinned) and streak-repair scan/plan on the same data,
 ## interleaved, median of 5: prints the table and writes bench/results.md (several minutes;
-## not part of make test). Criterion micro-benchmarks: cargo bench --bench stages.
+## not part of make test). BASELINE=path/to/streak-repair also runs an earlier build in the
+## same rounds, for before/after ratios. Criterion micro-benchmarks: cargo bench --bench stages.
+BASELINE ?=
 bench: bench-data $(SQL_DEPS)
 	$(CARGO) build --release --locked --bin streak-repair
-	.venv/bin/python bench/bench.py --runs 5
+	.venv/bin/python bench/bench.py --runs 5 $(if $(BASELINE),--baseline $(BASELINE))
 
 clean:
 	rm -rf out target .venv

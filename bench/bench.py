@@ -50,6 +50,9 @@ def measure(argv: list[str], stdout=subprocess.DEVNULL) -> tuple[float, int]:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--baseline", type=Path,
+                    help="another streak-repair binary (an earlier commit's): each streak-repair "
+                         "case also runs with it, in the same rounds")
     args = ap.parse_args()
     single = DATA / "single"
     small = DATA / "small-files"
@@ -79,6 +82,14 @@ def main() -> int:
             [str(BIN), "plan", "--incident", incident, "--logs", *half_log, *tables, "--out", str(out) + "-half"],
             half_size),
     }
+    if args.baseline:
+        for name, (argv, nbytes) in list(cases.items()):
+            if argv[0] == str(BIN):
+                base = [str(args.baseline), *argv[1:]]
+                if "--out" in base:  # its own output directory
+                    at = base.index("--out") + 1
+                    base[at] += "-base"
+                cases[f"{name} [baseline]"] = (base, nbytes)
     # Warm the page cache, then interleave: every command once per round.
     for argv, _ in cases.values():
         if argv[0] == "cat":
@@ -100,13 +111,20 @@ def main() -> int:
         f"Data: `bench/data/single` {size / 1e9:.2f} GB in one file; `bench/data/small-files` "
         f"{len(small_logs)} objects, {small_size / 1e9:.2f} GB (`make bench-data`).",
         "",
-        "| what | wall (s) | GB/s | peak RSS (MB) | × wc -l | × DuckDB |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| what | wall (s) | GB/s | peak RSS (MB) | × wc -l | × DuckDB |" + (" × baseline |" if args.baseline else ""),
+        "|---|---:|---:|---:|---:|---:|" + ("---:|" if args.baseline else ""),
     ]
     for name, (_, nbytes) in cases.items():
         w = med[name]
-        lines.append(f"| {name} | {w:.2f} | {nbytes / w / 1e9:.2f} | {rss[name] / 1024:.0f} | "
-                     f"{w / wc:.2f} | {w / duck:.2f} |")
+        row = (f"| {name} | {w:.2f} | {nbytes / w / 1e9:.2f} | {rss[name] / 1024:.0f} | "
+               f"{w / wc:.2f} | {w / duck:.2f} |")
+        base = f"{name} [baseline]"
+        if args.baseline:
+            row += f" {w / med[base]:.2f} (RSS {rss[name] / rss[base]:.2f}) |" if base in med else " |"
+        lines.append(row)
+    if args.baseline:
+        lines += ["", f"Baseline: `{args.baseline}`; × baseline is this build's median over the baseline's "
+                      "(peak RSS likewise), same rounds."]
     cat_small = med["cat (4,000 files)"]
     scan_small = med["streak-repair scan (4,000 files)"]
     lines += [

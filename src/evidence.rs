@@ -9,6 +9,8 @@ use crate::logs::Request;
 use crate::model::{LearnerId, NotEvidence, Sighting};
 use crate::query;
 
+use compact_str::CompactString;
+
 /// One BRB fetch that proves a learner was shown the maintenance page.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Evidence {
@@ -16,12 +18,14 @@ pub struct Evidence {
     /// Unix seconds, UTC.
     pub time: i64,
     /// `None` when the log has `-`: such a record is never merged with another.
-    pub request_id: Option<Box<str>>,
+    /// Inline strings (S3's request ids, cohort keys and most zone names fit) so the
+    /// millions of records a scan keeps are not millions of small heap blocks to free.
+    pub request_id: Option<CompactString>,
     /// The object key as logged (still URL-encoded).
-    pub key: Box<str>,
+    pub key: CompactString,
     pub http_status: u16,
     /// The decoded time-zone parameter, if the fetch carried a non-empty one.
-    pub tz_param: Option<Box<str>>,
+    pub tz_param: Option<CompactString>,
 }
 
 impl Evidence {
@@ -38,6 +42,8 @@ pub struct Matcher {
     key_prefix: Box<[u8]>,
     statuses: Vec<u16>,
     windows: Vec<Window>,
+    /// Some window lists keys: records are then matched on their decoded key too.
+    keyed: bool,
     learner_param: Box<[u8]>,
     tz_param: Box<[u8]>,
 }
@@ -52,6 +58,7 @@ impl Matcher {
             key_prefix: bytes(&spec.key_prefix),
             statuses: spec.statuses.clone(),
             windows: incident.windows.clone(),
+            keyed: incident.windows.iter().any(|w| !w.keys.is_empty()),
             learner_param: bytes(&spec.learner_param),
             tz_param: bytes(&spec.tz_param),
         }
@@ -77,7 +84,7 @@ impl Matcher {
             return Err(NotEvidence::OtherStatus);
         }
         let time = rec.time();
-        if !self.windows.iter().any(|w| w.contains(time)) {
+        if !self.in_window(time, key) {
             return Err(NotEvidence::OutsideWindow);
         }
         let q = rec.query().ok_or(NotEvidence::NoLearnerId)?;
@@ -99,6 +106,14 @@ impl Matcher {
 }
 
 impl Matcher {
+    fn in_window(&self, time: i64, key: &[u8]) -> bool {
+        if !self.keyed {
+            return self.windows.iter().any(|w| w.contains(time));
+        }
+        let decoded = query::decode(key);
+        self.windows.iter().any(|w| w.admits(time, &decoded))
+    }
+
     /// Whether the decoded key starts with the prefix. Decoding leaves bytes other than
     /// `%` escapes as they are, so a raw key starting with a `%`-free prefix matches
     /// without decoding: most keys are checked that way.
@@ -127,8 +142,8 @@ impl Matcher {
     }
 }
 
-fn text(bytes: &[u8]) -> Box<str> {
-    String::from_utf8_lossy(bytes).into()
+fn text(bytes: &[u8]) -> CompactString {
+    CompactString::from_utf8_lossy(bytes)
 }
 
 /// Keeps one record per request id and sorts by learner, time, request id.
@@ -182,6 +197,38 @@ key_prefix = "brb/"
 
     const T: &str = "20/Nov/2026:13:05:00 +0000";
     const GET: &str = "REST.GET.OBJECT";
+
+    #[test]
+    fn a_window_with_keys_admits_only_those_keys_decoded() {
+        let inc = Incident::parse(
+            r#"
+id = "t"
+[[window]]
+start = "2026-11-20T13:00:00Z"
+end = "2026-11-20T14:00:00Z"
+keys = ["brb/cohort-07.json"]
+[[window]]
+start = "2026-11-20T13:00:00Z"
+end = "2026-11-20T13:10:00Z"
+keys = ["brb/cohort 08.json"]
+[evidence]
+key_prefix = "brb/"
+"#,
+            "t",
+        )
+        .unwrap();
+        let m = Matcher::new(&inc);
+        let at = |key: &str, time: &str| {
+            m.classify(&parse(line("b", time, GET, key, "learner_id=1", "200").as_bytes()).unwrap())
+        };
+        assert!(at("brb/cohort-07.json", T).is_ok());
+        assert!(at("brb/cohort%2D07.json", T).is_ok(), "matched after decoding");
+        assert_eq!(at("brb/cohort-09.json", T), Err(NotEvidence::OutsideWindow));
+        assert!(at("brb/cohort%2008.json", T).is_ok());
+        let later = "20/Nov/2026:13:30:00 +0000";
+        assert_eq!(at("brb/cohort%2008.json", later), Err(NotEvidence::OutsideWindow));
+        assert!(at("brb/cohort-07.json", later).is_ok());
+    }
 
     #[test]
     fn a_brb_fetch_is_evidence_with_decoded_zone() {

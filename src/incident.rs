@@ -48,16 +48,23 @@ pub struct AthenaSpec {
     pub log_first_day: Option<String>,
 }
 
-/// A half-open interval `[start, end)` in unix seconds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A half-open interval `[start, end)` in unix seconds, for the listed object keys
+/// (as stored, not URL-encoded) or, when none are listed, for every key.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Window {
     pub start: i64,
     pub end: i64,
+    pub keys: Vec<String>,
 }
 
 impl Window {
     pub fn contains(&self, t: i64) -> bool {
         self.start <= t && t < self.end
+    }
+
+    /// Whether a record of this decoded key at `t` is inside the window.
+    pub fn admits(&self, t: i64, key: &[u8]) -> bool {
+        self.contains(t) && (self.keys.is_empty() || self.keys.iter().any(|k| k.as_bytes() == key))
     }
 }
 
@@ -123,6 +130,8 @@ struct RawAthena {
 struct RawWindow {
     start: toml::Value,
     end: toml::Value,
+    #[serde(default)]
+    keys: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -233,9 +242,11 @@ impl Incident {
             windows.push(Window {
                 start: start.as_second(),
                 end: end.as_second(),
+                keys: w.keys,
             });
         }
         let evidence = validate_evidence(raw.evidence, &invalid)?;
+        check_window_keys(&windows, &evidence.key_prefix, &invalid)?;
         let athena = raw.athena.map(|a| validate_athena(a, &invalid)).transpose()?;
         Ok(Incident {
             id: raw.id,
@@ -245,6 +256,23 @@ impl Incident {
             athena,
         })
     }
+}
+
+/// A window's keys must be keys the evidence test can match at all.
+fn check_window_keys(
+    windows: &[Window],
+    key_prefix: &str,
+    invalid: &dyn Fn(&str, String) -> IncidentError,
+) -> Result<(), IncidentError> {
+    for (i, w) in windows.iter().enumerate() {
+        if let Some(k) = w.keys.iter().find(|k| !k.starts_with(key_prefix)) {
+            return Err(invalid(
+                &format!("window[{i}].keys"),
+                format!("{k:?} does not start with evidence.key_prefix {key_prefix:?}"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn validate_evidence(
@@ -490,7 +518,7 @@ default_tz = "UTC"
 "#;
         let inc = Incident::parse(text, "x").unwrap();
         assert_eq!(inc.windows.len(), 2);
-        let w0 = inc.windows[0];
+        let w0 = &inc.windows[0];
         assert!(in_window(&inc, w0.start));
         assert!(!in_window(&inc, w0.end));
         assert!(in_window(&inc, inc.windows[1].start), "offset applied: 15:00Z");
@@ -503,6 +531,20 @@ default_tz = "UTC"
         let e = err(&GOOD.replace("16:30:00Z", "13:00:00Z"));
         assert!(e.starts_with("inc.toml: `window[0].end`"), "{e}");
         assert!(e.contains("not after"), "{e}");
+    }
+
+    #[test]
+    fn window_keys_outside_the_key_prefix_name_the_window() {
+        let keyed = GOOD.replace(
+            "end   = \"2026-11-20T16:30:00Z\"",
+            "end = \"2026-11-20T16:30:00Z\"\nkeys = [\"brb/a.json\", \"other/b.json\"]",
+        );
+        assert!(keyed.contains("keys"), "the sample has the line replaced");
+        let e = err(&keyed);
+        assert!(e.starts_with("inc.toml: `window[0].keys`"), "{e}");
+        assert!(e.contains("other/b.json"), "{e}");
+        let ok = Incident::parse(&keyed.replace("other/b.json", "brb/b.json"), "inc.toml").unwrap();
+        assert_eq!(ok.windows[0].keys, ["brb/a.json", "brb/b.json"]);
     }
 
     #[test]

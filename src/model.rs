@@ -214,6 +214,9 @@ pub struct NearMiss {
     pub line: u64,
 }
 
+/// A sighting's zone parameters and their counts.
+pub type TzParams = smallvec::SmallVec<[(compact_str::CompactString, u64); 1]>;
+
 /// Evidence as the planner reads it, whichever source found it: a learner seen `hits`
 /// times from `first` to `last`, all within one 15-minute UTC bucket. A scanned log
 /// gives one sighting per distinct record; Athena's evidence query one per learner and
@@ -229,19 +232,23 @@ pub struct Sighting {
     /// Distinct records (after de-duplication by request id).
     pub hits: u64,
     /// Non-empty tz parameters, newest first, with how many records carried each.
-    pub tz_params: Vec<(Box<str>, u64)>,
+    /// Inline for the usual one, so a scanned log's millions of sightings allocate
+    /// nothing beyond the zone name.
+    pub tz_params: TzParams,
 }
 
 impl Sighting {
     /// One record at `time`.
-    pub fn once(learner_id: LearnerId, time: i64, tz_param: Option<Box<str>>) -> Sighting {
+    pub fn once(learner_id: LearnerId, time: i64, tz_param: Option<compact_str::CompactString>) -> Sighting {
         Sighting {
             learner_id,
             start: quarter_hour(time),
             first: time,
             last: time,
             hits: 1,
-            tz_params: tz_param.map(|tz| vec![(tz, 1)]).unwrap_or_default(),
+            tz_params: tz_param
+                .map(|tz| smallvec::smallvec![(tz, 1)])
+                .unwrap_or_default(),
         }
     }
 }

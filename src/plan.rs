@@ -311,7 +311,7 @@ mod tests {
             request_id: Some(format!("R{request_id:06}").into()),
             key: "brb/c.json".into(),
             http_status: 200,
-            tz_param: tz.map(Box::from),
+            tz_param: tz.map(Into::into),
         }
     }
 
@@ -330,7 +330,7 @@ mod tests {
                     first: r.time,
                     last: r.time,
                     hits: 0,
-                    tz_params: Vec::new(),
+                    tz_params: Default::default(),
                 });
             }
             let b = out.last_mut().unwrap();
@@ -430,7 +430,7 @@ mod tests {
             first: t("2006-10-29T02:30:10Z"),
             last: t("2006-10-29T02:40:00Z"),
             hits: 5,
-            tz_params: vec![("America/St_Johns".into(), 5)],
+            tz_params: smallvec::smallvec![("America/St_Johns".into(), 5)],
         };
         let (by_day, across) = hits_by_day(&[bucket], &zone);
         assert_eq!(across, 1);

@@ -460,6 +460,7 @@ mod tests {
         let w = [Window {
             start: t("2026-11-20T13:00:00Z"),
             end: t("2026-11-20T16:30:00Z"),
+            keys: Vec::new(),
         }];
         let lag = 24 * 3600;
         let delivered = |s: &str| KeyTime::Delivered(t(s)).may_hold(&w, lag);

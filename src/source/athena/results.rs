@@ -67,7 +67,11 @@ fn sighting(row: &[Value<'_>]) -> Result<Sighting, String> {
         first,
         last,
         hits: hits as u64,
-        tz_params: names.into_iter().map(Box::from).zip(counts).collect(),
+        tz_params: names
+            .into_iter()
+            .map(compact_str::CompactString::from)
+            .zip(counts)
+            .collect(),
     })
 }
 
@@ -145,7 +149,7 @@ mod tests {
             (900, 905, 1700, 3)
         );
         assert_eq!(
-            b[0].tz_params,
+            b[0].tz_params.as_slice(),
             [("Asia/Kathmandu".into(), 2), ("Bad/Zone".into(), 1)]
         );
         assert_eq!(b[1].learner_id, u64::MAX);

@@ -31,6 +31,11 @@ pub enum SqlError {
     Missing(&'static str),
     #[error("the {name} parameter is {len} characters quoted; Athena takes at most {PARAMETER_LIMIT}")]
     TooLong { name: &'static str, len: usize },
+    #[error(
+        "window[{0}] lists keys, which sql/evidence.sql cannot filter on yet: \
+         scan the logs instead (`--logs s3://bucket/prefix/`)"
+    )]
+    KeyedWindow(usize),
 }
 
 /// The statement without its header comment: DDL goes to Hive's parser, which does not
@@ -91,6 +96,9 @@ pub fn evidence(
     lag_seconds: i64,
     skew_seconds: i64,
 ) -> Result<Statement, SqlError> {
+    if let Some(i) = incident.windows.iter().position(|w| !w.keys.is_empty()) {
+        return Err(SqlError::KeyedWindow(i));
+    }
     let ev = &incident.evidence;
     let join = |items: Vec<String>| items.join(",");
     let windows = join(
