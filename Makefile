@@ -23,7 +23,7 @@ demo: build
 
 lint:
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --locked --all-targets --features fuzzing -- -D warnings
+	$(CARGO) clippy --locked --workspace --all-targets --features fuzzing -- -D warnings
 
 ## Headless Chromium for the HTML report test (Debian's package, installed when missing).
 browser:
@@ -58,6 +58,7 @@ sql-test: $(SQL_DEPS)
 ## Format check, clippy with warnings as errors, then every test.
 test: lint browser moto
 	$(CARGO) test --locked --features fuzzing
+	$(CARGO) test --locked -p brb-client
 	$(MAKE) --no-print-directory sql-test
 
 ## Coverage-guided fuzzing (cargo-fuzz on the nightly toolchain, installed when missing):

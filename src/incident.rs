@@ -195,17 +195,7 @@ impl Incident {
             key: key.to_string(),
             message,
         };
-        if raw.id.is_empty()
-            || !raw
-                .id
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
-        {
-            return Err(invalid(
-                "id",
-                format!("{:?} must be non-empty and use only A-Z a-z 0-9 . _ -", raw.id),
-            ));
-        }
+        check_id(&raw.id).map_err(|m| invalid("id", m))?;
         let as_of = match &raw.as_of {
             Some(v) => Some(toml_instant(v).map_err(|m| invalid("as_of", m))?),
             None => None,
@@ -256,6 +246,15 @@ impl Incident {
             athena,
         })
     }
+}
+
+/// An incident id: it names output files and repair ids, so it is kept plain.
+pub fn check_id(id: &str) -> Result<(), String> {
+    let plain = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-');
+    if id.is_empty() || !id.bytes().all(plain) {
+        return Err(format!("{id:?} must be non-empty and use only A-Z a-z 0-9 . _ -"));
+    }
+    Ok(())
 }
 
 /// A window's keys must be keys the evidence test can match at all.

@@ -28,4 +28,5 @@ pub mod report;
 pub mod rules;
 pub mod rundir;
 pub mod source;
+pub mod switch;
 pub mod tzdb;

@@ -1,6 +1,7 @@
 //! One file per subcommand, each with its own argument struct and one `run`. Only
 //! these files wire the stages together.
 
+pub mod brb;
 pub mod explain;
 pub mod plan;
 pub mod replay;
