@@ -6,7 +6,7 @@ GENERATED := testdata/generated
 
 CHROMIUM ?= chromium
 
-.PHONY: build demo test lint browser moto sql-test testdata bench bench-data fuzz clean
+.PHONY: build demo test lint browser moto sql-test testdata bench bench-data fuzz drill clean
 
 build:
 	$(CARGO) build --release --locked
@@ -108,6 +108,14 @@ BASELINE ?=
 bench: bench-data $(SQL_DEPS)
 	$(CARGO) build --release --locked --bin streak-repair
 	.venv/bin/python bench/bench.py --runs 5 $(if $(BASELINE),--baseline $(BASELINE))
+
+## The large drill (tests/drill.rs): DRILL_LEARNERS simulated learners through the
+## switch, the client library, a recording proxy in front of moto, and the repair job;
+## prints the comparison with the drill's ground truth and its scale. `make test` runs
+## a small one.
+DRILL_LEARNERS ?= 3000
+drill: moto
+	DRILL_LEARNERS=$(DRILL_LEARNERS) $(CARGO) test --release --locked --test drill -- --ignored --nocapture
 
 clean:
 	rm -rf out target .venv
