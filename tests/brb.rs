@@ -413,3 +413,45 @@ fn status_warns_loudly_until_setup_turns_logging_on() {
         stdout(&c)
     );
 }
+
+#[test]
+fn ctrl_c_stops_a_ramp_between_steps_in_a_journaled_state() {
+    let s = Switch::new("");
+    s.brb(&["pause", "--yes"]).success();
+    let mut ramp = std::process::Command::new(assert_cmd::cargo::cargo_bin("brb"));
+    for (k, v) in MOTO_ENV {
+        ramp.env(k, v);
+    }
+    let child = ramp
+        .env_remove("AWS_PROFILE")
+        .arg("--config")
+        .arg(&s.config)
+        .args(["ramp", "--step", "50", "--every", "60s", "--yes"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait for the first step's journal entry, then press Ctrl-C during the wait.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while stdout(&s.brb(&["log"]).success()).lines().count() < 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first step never landed"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("ramp stopped after 50%"), "{err}");
+    assert_eq!(
+        s.paused(),
+        [5, 6, 7, 8, 9],
+        "the first step stands, the second never ran"
+    );
+    assert_eq!(stdout(&s.brb(&["log"]).success()).lines().count(), 2);
+}

@@ -4,6 +4,7 @@
 //! response's `Date`), the clock the access logs are written in.
 
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
@@ -60,6 +61,8 @@ pub enum Expect {
 pub struct Store {
     runtime: tokio::runtime::Runtime,
     client: Client,
+    interrupted: Arc<AtomicBool>,
+    guarding: std::sync::Once,
 }
 
 impl Store {
@@ -82,7 +85,27 @@ impl Store {
         Ok(Store {
             runtime,
             client: Client::from_conf(s3),
+            interrupted: Arc::new(AtomicBool::new(false)),
+            guarding: std::sync::Once::new(),
         })
+    }
+
+    /// From now on Ctrl-C does not kill the process mid-flip: it is only noted, so the
+    /// writes under way finish and are journaled. Called once the operator confirmed.
+    pub fn guard_interrupts(&self) {
+        self.guarding.call_once(|| {
+            let flag = self.interrupted.clone();
+            self.runtime.spawn(async move {
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    flag.store(true, Ordering::SeqCst);
+                }
+            });
+        });
+    }
+
+    /// Whether Ctrl-C was pressed since [`Store::guard_interrupts`].
+    pub fn interrupted(&self) -> bool {
+        self.interrupted.load(Ordering::SeqCst)
     }
 
     pub fn client(&self) -> &Client {

@@ -158,6 +158,7 @@ pub fn flip(
         return Ok(Finding::Clean);
     }
     ask_operator(confirm)?;
+    store.guard_interrupts();
     let changes = flip::execute(store, &config.bucket, writes);
     let mut event = Event {
         v: journal::VERSION,

@@ -2,8 +2,6 @@
 //! percent of cohorts, up to `--to`, journaling each step; Ctrl-C stops it between
 //! steps (a step under way finishes), so the bucket is always in a journaled state.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::{Confirm, FlipRequest, Select};
@@ -60,15 +58,6 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<Finding> {
     let levels = levels(args.step, args.to).map_err(anyhow::Error::msg)?;
     let wait = every(&args.every)?;
     let store = super::open(config)?;
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = stop.clone();
-    store.block_on(async {
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                flag.store(true, Ordering::SeqCst);
-            }
-        });
-    });
     let mut confirm = args.confirm.clone();
     let mut finding = Finding::Clean;
     for (i, &p) in levels.iter().enumerate() {
@@ -96,7 +85,7 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<Finding> {
         }
         let until = Instant::now() + wait;
         while Instant::now() < until {
-            if stop.load(Ordering::SeqCst) {
+            if store.interrupted() {
                 eprintln!(
                     "ramp stopped after {p}%: cohorts beyond it are still paused; every step is journaled"
                 );
