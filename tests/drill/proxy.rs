@@ -70,14 +70,14 @@ impl Proxy {
     }
 }
 
-struct Head {
-    method: String,
-    target: String,
-    headers: Vec<(String, String)>,
+pub struct Head {
+    pub method: String,
+    pub target: String,
+    pub headers: Vec<(String, String)>,
 }
 
 impl Head {
-    fn header(&self, name: &str) -> Option<&str> {
+    pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
@@ -85,7 +85,7 @@ impl Head {
     }
 }
 
-fn read_head(r: &mut impl BufRead) -> std::io::Result<Option<Head>> {
+pub fn read_head(r: &mut impl BufRead) -> std::io::Result<Option<Head>> {
     let mut line = String::new();
     if r.read_line(&mut line)? == 0 {
         return Ok(None);
@@ -115,7 +115,7 @@ fn read_head(r: &mut impl BufRead) -> std::io::Result<Option<Head>> {
 }
 
 /// The request body as sent: `Content-Length` bytes, or chunks up to the last one.
-fn read_body(r: &mut impl BufRead, head: &Head) -> std::io::Result<Vec<u8>> {
+pub fn read_body(r: &mut impl BufRead, head: &Head) -> std::io::Result<Vec<u8>> {
     let mut body = Vec::new();
     if let Some(n) = head
         .header("content-length")
@@ -158,7 +158,7 @@ fn serve(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
         let now = shared.clock.load(Ordering::SeqCst);
         shared.requests.fetch_add(1, Ordering::Relaxed);
         let (status, headers, payload) = match (shared.faults)(now, &head.method, &head.target) {
-            Some(code) => fault(code),
+            Some(code) => fault(code, head.header("origin")),
             None => forward(&shared.upstream, &head, &body)?,
         };
         record(shared, &head, status, &payload, now);
@@ -206,14 +206,20 @@ fn reason(status: u16) -> &'static str {
 
 type Answer = (u16, Vec<(String, String)>, Vec<u8>);
 
-fn fault(code: u16) -> Answer {
-    let name = if code == 503 { "SlowDown" } else { "InternalError" };
+/// An error answer; a browser's request (one with an `Origin`) gets the CORS header S3
+/// adds for a bucket whose CORS rules allow it, so the page sees the status.
+fn fault(code: u16, origin: Option<&str>) -> Answer {
+    let name = match code {
+        403 => "AccessDenied",
+        503 => "SlowDown",
+        _ => "InternalError",
+    };
     let body = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{name}</Code><Message>drill</Message></Error>");
-    (
-        code,
-        vec![("Content-Type".into(), "application/xml".into())],
-        body.into_bytes(),
-    )
+    let mut headers = vec![("Content-Type".into(), "application/xml".into())];
+    if let Some(origin) = origin {
+        headers.push(("Access-Control-Allow-Origin".into(), origin.into()));
+    }
+    (code, headers, body.into_bytes())
 }
 
 /// One request to moto on a fresh connection, read to its end.
