@@ -107,19 +107,9 @@ struct Browser {
 
 impl Browser {
     fn open(url: &str) -> Browser {
-        let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "chromium".into());
         let profile = tempfile::tempdir().unwrap();
-        let child = std::process::Command::new(&chromium)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ])
-            .arg(format!("--user-data-dir={}", profile.path().display()))
+        let (chromium, mut browser) = chromium(profile.path());
+        let child = browser
             .arg(url)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())

@@ -37,8 +37,6 @@ fn text_of(dom: &str, id: &str) -> String {
 
 #[test]
 fn html_report_renders_in_a_real_browser_with_headline_numbers_and_charts() {
-    // Headless Chromium, as `make test` installs it (Debian's package).
-    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "chromium".into());
     let w = Workdir::new();
     // An input path carrying markup must show as text, not become an element.
     let logs = w.path("logs");
@@ -70,19 +68,9 @@ fn html_report_renders_in_a_real_browser_with_headline_numbers_and_charts() {
     let page = w.path("report.html");
     fs::write(&page, &html.stdout).unwrap();
     let profile = tempfile::tempdir().unwrap();
-    let dump = std::process::Command::new(&chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--window-size=1200,2000",
-            "--dump-dom",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
+    let (chromium, mut browser) = chromium(profile.path());
+    let dump = browser
+        .args(["--window-size=1200,2000", "--dump-dom"])
         .arg(format!("file://{}", page.display()))
         .output()
         .unwrap_or_else(|e| panic!("cannot run {chromium} ({e}); `make browser` installs it"));

@@ -266,3 +266,21 @@ pub fn put(
         )
         .unwrap_or_else(|e| panic!("put {key}: {e:?}"));
 }
+
+/// Headless Chromium (`$CHROMIUM`, else Debian's `chromium`, which `make browser` installs)
+/// with a fresh profile in `profile`, quiet and offline but for the page.
+pub fn chromium(profile: &Path) -> (String, std::process::Command) {
+    let name = std::env::var("CHROMIUM").unwrap_or_else(|_| "chromium".into());
+    let mut cmd = std::process::Command::new(&name);
+    cmd.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ])
+    .arg(format!("--user-data-dir={}", profile.display()));
+    (name, cmd)
+}
