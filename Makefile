@@ -6,7 +6,7 @@ GENERATED := testdata/generated
 
 CHROMIUM ?= chromium
 
-.PHONY: build demo test lint browser moto sql-test testdata bench bench-data fuzz drill clean
+.PHONY: build demo test lint browser moto otlp-deps sql-test testdata traces-small bench bench-data fuzz drill clean
 
 build:
 	$(CARGO) build --release --locked
@@ -50,13 +50,32 @@ $(SQL_DEPS):
 	touch $@
 
 ## The Athena SQL in sql/, transpiled to DuckDB and run over testdata/ against the Rust
-## scanner (tests/sql_check.py; it runs target/debug/streak-repair).
+## scanners (tests/sql_check.py with target/debug/streak-repair; tests/alb_sql_check.py with
+## target/debug/reqtrace).
 sql-test: $(SQL_DEPS)
 	$(CARGO) build --locked
 	.venv/bin/python tests/sql_check.py
+	.venv/bin/python tests/alb_sql_check.py
+
+## The official OTLP protobuf definitions (PyPI opentelemetry-proto, pinned) for the
+## reqtrace export test (tests/otlp_check.py), in the same .venv.
+OTLP_PROTO_VERSION := 1.45.2
+OTLP_DEPS := .venv/.otlp-deps-$(OTLP_PROTO_VERSION)
+otlp-deps: $(OTLP_DEPS)
+$(OTLP_DEPS):
+	test -x .venv/bin/python || python3 -m venv .venv
+	.venv/bin/pip install --quiet 'opentelemetry-proto==$(OTLP_PROTO_VERSION)'
+	touch $@
+
+## Regenerate the hand-checked tracing case (review the diff against its README).
+traces-small:
+	$(CARGO) run --locked --example gen_traffic -- --out testdata/traces/small/logs \
+	  --truth testdata/traces/small/truth.jsonl --services 8 --requests 3 \
+	  --from 2025-06-02T09:58:00Z --duration 4m --seed 1125 --cut-share 0.06 \
+	  --duplicate-share 0.25 --late-share 0
 
 ## Format check, clippy with warnings as errors, then every test.
-test: lint browser moto
+test: lint browser moto $(OTLP_DEPS)
 	$(CARGO) test --locked --features fuzzing
 	$(CARGO) test --locked -p brb-client
 	$(MAKE) --no-print-directory sql-test

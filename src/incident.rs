@@ -410,7 +410,7 @@ pub fn is_identifier(s: &str) -> bool {
 
 /// `s3://bucket/` or `s3://bucket/prefix/` with S3's "safe" key characters only, so the
 /// text cannot leave a SQL string literal (no quote, backslash, space or `$`).
-fn is_s3_folder(s: &str) -> bool {
+pub(crate) fn is_s3_folder(s: &str) -> bool {
     let Some((bucket, prefix)) = s.strip_prefix("s3://").and_then(|r| r.split_once('/')) else {
         return false;
     };
@@ -429,7 +429,8 @@ fn is_s3_folder(s: &str) -> bool {
     bucket_ok && prefix_ok
 }
 
-fn is_partition_day(s: &str) -> bool {
+/// yyyy/MM/dd naming a real date.
+pub(crate) fn is_partition_day(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() == 10 && b[4] == b'/' && b[7] == b'/' && s.replace('/', "-").parse::<jiff::civil::Date>().is_ok()
 }

@@ -29,4 +29,5 @@ pub mod rules;
 pub mod rundir;
 pub mod source;
 pub mod switch;
+pub mod trace;
 pub mod tzdb;

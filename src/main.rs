@@ -23,23 +23,10 @@ fn main() -> ExitCode {
     match result {
         Ok(cmd::Finding::Clean) => ExitCode::SUCCESS,
         Ok(cmd::Finding::Problem) => ExitCode::from(1),
-        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) if cmd::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("streak-repair: error: {e:#}");
             ExitCode::from(2)
         }
     }
-}
-
-/// A reader that stops early (`| head`) is not an error.
-fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    use std::io::ErrorKind::BrokenPipe;
-    e.chain().any(|c| {
-        let io = c.downcast_ref::<std::io::Error>().map(std::io::Error::kind);
-        // serde_json wraps the write error without exposing it as a source.
-        let json = c
-            .downcast_ref::<serde_json::Error>()
-            .and_then(serde_json::Error::io_error_kind);
-        io == Some(BrokenPipe) || json == Some(BrokenPipe)
-    })
 }

@@ -166,6 +166,10 @@ words! {
         UnterminatedQuote = "unterminated_quote",
         BadInteger = "bad_integer",
         LineTooLong = "line_too_long",
+        UnknownType = "unknown_type",
+        BadAddress = "bad_address",
+        BadNumber = "bad_number",
+        BadJson = "bad_json",
     }
 }
 
@@ -173,11 +177,15 @@ impl fmt::Display for Reject {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Reject::BlankLine => "the line is empty or only spaces",
-            Reject::TooFewFields => "fewer than the 18 fields of the oldest layout",
-            Reject::BadTime => "the time is not a valid [dd/Mon/yyyy:HH:MM:SS +hhmm]",
+            Reject::TooFewFields => "fewer fields than the oldest layout (18 in S3 logs, 17 in ALB logs)",
+            Reject::BadTime => "a time is not valid ([dd/Mon/yyyy:HH:MM:SS +hhmm] in S3 logs, RFC 3339 UTC in ALB logs)",
             Reject::UnterminatedQuote => "a quoted field has no closing quote",
             Reject::BadInteger => "a status, size or duration is neither - nor an unsigned integer in range",
             Reject::LineTooLong => "longer than 1 MiB",
+            Reject::UnknownType => "not an ALB request type (http, https, h2, grpcs, ws, wss): Classic Load Balancer lines start with the time",
+            Reject::BadAddress => "a client or target is neither - nor ip:port",
+            Reject::BadNumber => "a processing time is neither -1 nor decimal seconds",
+            Reject::BadJson => "not a JSON object with the app-log fields (TRACING.md)",
         })
     }
 }

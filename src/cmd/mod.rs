@@ -6,6 +6,7 @@ pub mod explain;
 pub mod plan;
 pub mod replay;
 pub mod report;
+pub mod reqtrace;
 pub mod scan;
 pub mod sql;
 pub mod verify;
@@ -48,6 +49,19 @@ impl S3Args {
             windows: windows.to_vec(),
         }
     }
+}
+
+/// A reader that stops early (`| head`) is not an error.
+pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    use std::io::ErrorKind::BrokenPipe;
+    e.chain().any(|c| {
+        let io = c.downcast_ref::<std::io::Error>().map(std::io::Error::kind);
+        // serde_json wraps the write error without exposing it as a source.
+        let json = c
+            .downcast_ref::<serde_json::Error>()
+            .and_then(serde_json::Error::io_error_kind);
+        io == Some(BrokenPipe) || json == Some(BrokenPipe)
+    })
 }
 
 /// Sets the rayon pool size when asked; the default is one thread per core.

@@ -11,7 +11,8 @@ use crate::blocks::Block;
 use crate::evidence::{self, Evidence, Matcher};
 use crate::gather;
 use crate::incident::Incident;
-use crate::logs::{Format, LogFormat, WithFormat};
+use crate::logs::s3::S3Log;
+use crate::logs::{Grammar, LogFormat};
 use crate::model::Reject;
 use crate::source::{self, Input};
 
@@ -95,40 +96,33 @@ fn print_evidence(incident: &Incident, inputs: &[Input], out: &mut dyn Write) ->
 }
 
 fn print_all(inputs: &[Input], out: &mut dyn Write) -> anyhow::Result<()> {
-    FORMAT.with(PrintAll { inputs, out })
+    print_records::<S3Log>(inputs, out)
 }
 
-/// The format `scan` reads (the only one so far; a flag comes with the second).
+/// The format `scan` reads evidence from (the only one so far; a flag comes with the second).
 const FORMAT: LogFormat = LogFormat::S3;
 
-struct PrintAll<'a> {
-    inputs: &'a [Input],
-    out: &'a mut dyn Write,
-}
-
-impl WithFormat for PrintAll<'_> {
-    type Output = anyhow::Result<()>;
-
-    fn run<F: Format>(self) -> anyhow::Result<()> {
-        let names: Vec<String> = self.inputs.iter().map(Input::name).collect();
-        crate::blocks::run(
-            self.inputs,
-            false,
-            crate::logs::LONGEST_LINE,
-            &(),
-            |block: &Block| render_block::<F>(block, &names[block.input]),
-            |bytes: Vec<u8>| self.out.write_all(&bytes).context("cannot write to stdout"),
-        )?;
-        Ok(())
-    }
+/// Every record of `inputs` (every field, as JSON) and every rejected line with its
+/// reason, in input and line order, parsed in parallel: `scan --all` for any grammar.
+pub fn print_records<G: Grammar>(inputs: &[Input], out: &mut dyn Write) -> anyhow::Result<()> {
+    let names: Vec<String> = inputs.iter().map(Input::name).collect();
+    crate::blocks::run(
+        inputs,
+        false,
+        crate::logs::LONGEST_LINE,
+        &(),
+        |block: &Block| render_block::<G>(block, &names[block.input]),
+        |bytes: Vec<u8>| out.write_all(&bytes).context("cannot write to stdout"),
+    )?;
+    Ok(())
 }
 
 /// One block as JSON Lines.
-fn render_block<F: Format>(block: &Block, file: &str) -> Vec<u8> {
+fn render_block<G: Grammar>(block: &Block, file: &str) -> Vec<u8> {
     let mut bytes = Vec::with_capacity(block.data.len() * 2);
     for (line, text) in block.lines() {
         // Writing JSON into a Vec cannot fail.
-        let _ = match F::parse(text) {
+        let _ = match G::parse(text) {
             Ok(record) => serde_json::to_writer(&mut bytes, &record),
             Err(reason) => serde_json::to_writer(
                 &mut bytes,

@@ -112,7 +112,8 @@ pub fn run(args: Args) -> anyhow::Result<super::Finding> {
     Ok(super::Finding::Clean)
 }
 
-fn write_sql(out: &mut impl Write, s: &Statement) -> std::io::Result<()> {
+/// A statement as submitted, its parameters in a comment after it.
+pub(crate) fn write_sql(out: &mut impl Write, s: &Statement) -> std::io::Result<()> {
     writeln!(out, "-- {}", s.name)?;
     writeln!(out, "{};", s.query)?;
     if !s.parameters.is_empty() {

@@ -1,4 +1,5 @@
-//! Access logs: parsing one access-log line into a record of its fields.
+//! Access logs: parsing one access-log line into a record of its fields (S3 server
+//! access logs, which hold the evidence, and ALB access logs, which hold the traces).
 //!
 //! This module owns the log formats and nothing about evidence: it does not know which
 //! bucket, key, operation or status matters, nor what a learner id is. Callers get raw
@@ -7,11 +8,15 @@
 //! Adding a format is one parser module with a [`Format`] and one arm in
 //! [`LogFormat::with`].
 
+pub mod alb;
+pub mod applog;
 pub mod s3;
+pub mod split;
 
 use crate::model::Reject;
 
-pub use s3::{decimal, LONGEST_LINE};
+pub use s3::LONGEST_LINE;
+pub use split::decimal;
 
 /// What the evidence rule reads of one access-log record, whatever format wrote it.
 pub trait Request {
@@ -28,7 +33,14 @@ pub trait Request {
     fn request_id(&self) -> Option<&[u8]>;
 }
 
-/// A log format: one line in, its record (every field, for `scan --all`) or why not.
+/// A line grammar: one line in, its record with every field (what `scan --all` prints) or
+/// why not. Every format has one, evidence formats or not.
+pub trait Grammar {
+    type Record<'a>: serde::Serialize;
+    fn parse(line: &[u8]) -> Result<Self::Record<'_>, Reject>;
+}
+
+/// A log format that can hold evidence: one line in, its record or why not.
 pub trait Format {
     type Record<'a>: Request + serde::Serialize;
     fn parse(line: &[u8]) -> Result<Self::Record<'_>, Reject>;

@@ -32,10 +32,14 @@
 
 use std::fmt;
 
-use memchr::{memchr, memchr_iter, memrchr};
+use memchr::{memchr, memrchr};
 use serde::ser::{Error as _, SerializeMap};
 use serde::{Serialize, Serializer};
 
+use super::split::{
+    days_from_civil, days_in_month, decimal, next_field, skip_spaces, tail, trim_end, Lossy, Quoted, Spaces,
+    Span,
+};
 use crate::model::Reject;
 
 /// The longest line read as a record, in bytes as read (trailing spaces and `\r` count).
@@ -157,13 +161,6 @@ impl Field {
     }
 }
 
-/// A byte range of the line: a field's text without its quotes or brackets.
-#[derive(Debug, Clone, Copy, Default)]
-struct Span {
-    start: usize,
-    end: usize,
-}
-
 /// One parsed line: byte ranges into it, so parsing allocates nothing.
 #[derive(Clone)]
 pub struct Record<'a> {
@@ -196,7 +193,7 @@ pub fn parse(line: &[u8]) -> Result<Record<'_>, Reject> {
         let next = if len == TIME {
             next_time_field(&mut spaces, &mut pos)?
         } else {
-            next_field(&mut spaces, &mut pos, len)?
+            next_field(&mut spaces, &mut pos, quoting(len))?
         };
         let Some(span) = next else { break };
         spans[len] = span;
@@ -204,7 +201,7 @@ pub fn parse(line: &[u8]) -> Result<Record<'_>, Reject> {
     }
     let extra = skip_spaces(line, pos);
     // Split the extras now so that `extra_fields` cannot meet a bad quote later.
-    while next_field(&mut spaces, &mut pos, FIELDS)?.is_some() {}
+    while next_field(&mut spaces, &mut pos, Quoted::FirstClose)?.is_some() {}
     if len < MIN_FIELDS {
         return Err(Reject::TooFewFields);
     }
@@ -284,7 +281,9 @@ impl<'a> Record<'a> {
         let mut pos = self.extra;
         let mut spaces = Spaces::new(line);
         std::iter::from_fn(move || {
-            let span = next_field(&mut spaces, &mut pos, FIELDS).ok().flatten()?;
+            let span = next_field(&mut spaces, &mut pos, Quoted::FirstClose)
+                .ok()
+                .flatten()?;
             line.get(span.start..span.end)
         })
     }
@@ -294,6 +293,14 @@ impl<'a> Record<'a> {
 pub struct S3Log;
 
 impl super::Format for S3Log {
+    type Record<'a> = Record<'a>;
+
+    fn parse(line: &[u8]) -> Result<Record<'_>, Reject> {
+        parse(line)
+    }
+}
+
+impl super::Grammar for S3Log {
     type Record<'a> = Record<'a>;
 
     fn parse(line: &[u8]) -> Result<Record<'_>, Reject> {
@@ -351,160 +358,14 @@ fn request_target(uri: &[u8]) -> &[u8] {
     }
 }
 
-fn tail(bytes: &[u8], from: usize) -> &[u8] {
-    bytes.get(from..).unwrap_or_default()
-}
-
-fn trim_end(line: &[u8]) -> &[u8] {
-    let end = line
-        .iter()
-        .rposition(|&b| b != b' ' && b != b'\r')
-        .map_or(0, |i| i + 1);
-    line.get(..end).unwrap_or(line)
-}
-
-fn skip_spaces(line: &[u8], pos: usize) -> usize {
-    tail(line, pos)
-        .iter()
-        .position(|&b| b != b' ')
-        .map_or(line.len(), |i| pos + i)
-}
-
-/// Finds the spaces of a line 64 bytes at a time: one mask per window rather than one
-/// search per field, since most fields are a few bytes long. memchr has no call that
-/// gives every match of a window at once, so this is written here.
-struct Spaces<'a> {
-    line: &'a [u8],
-    /// The start of the window `mask` describes (a multiple of 64), or `usize::MAX`.
-    window: usize,
-    /// Bit i set when `line[window + i]` is a space.
-    mask: u64,
-}
-
-impl<'a> Spaces<'a> {
-    fn new(line: &'a [u8]) -> Spaces<'a> {
-        Spaces {
-            line,
-            window: usize::MAX,
-            mask: 0,
-        }
+/// How field `index` may close its quote: the user agent is followed by the unquoted
+/// version id.
+fn quoting(index: usize) -> Quoted {
+    if index == USER_AGENT {
+        Quoted::BeforeUnquoted
+    } else {
+        Quoted::FirstClose
     }
-
-    /// The first space at or after `from`.
-    fn next(&mut self, from: usize) -> Option<usize> {
-        let mut window = from & !63;
-        while window < self.line.len() {
-            if window != self.window {
-                self.window = window;
-                self.mask = space_mask(tail(self.line, window));
-            }
-            let found = self.mask & (u64::MAX << (from.max(window) - window));
-            if found != 0 {
-                return Some(window + found.trailing_zeros() as usize);
-            }
-            window += 64;
-        }
-        None
-    }
-}
-
-/// Bit i set when `bytes[i]` is a space, for the first 64 bytes (bytes past the end
-/// are not spaces).
-fn space_mask(bytes: &[u8]) -> u64 {
-    let mut padded = [0u8; 64];
-    let window = match bytes.first_chunk::<64>() {
-        Some(full) => full,
-        None => {
-            padded[..bytes.len()].copy_from_slice(bytes);
-            &padded
-        }
-    };
-    window_mask(window)
-}
-
-/// SSE2, which every x86_64 has: compilers do not turn a byte loop into `pmovmskb`.
-#[cfg(target_arch = "x86_64")]
-fn window_mask(window: &[u8; 64]) -> u64 {
-    use std::arch::x86_64::{_mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8};
-    window.chunks_exact(16).enumerate().fold(0, |mask, (k, chunk)| {
-        // SAFETY: SSE2 is part of every x86_64 target, and `chunk` is 16 readable bytes
-        // (loadu needs no alignment).
-        let found = unsafe {
-            let bytes = _mm_loadu_si128(chunk.as_ptr().cast());
-            _mm_movemask_epi8(_mm_cmpeq_epi8(bytes, _mm_set1_epi8(b' ' as i8)))
-        };
-        mask | u64::from(found as u16) << (16 * k)
-    })
-}
-
-/// Elsewhere, eight bytes at a time in a general register.
-#[cfg(not(target_arch = "x86_64"))]
-fn window_mask(window: &[u8; 64]) -> u64 {
-    window.chunks_exact(8).enumerate().fold(0, |mask, (k, word)| {
-        let word = u64::from_le_bytes(word.try_into().unwrap_or_default());
-        mask | u64::from(spaces_in_word(word)) << (8 * k)
-    })
-}
-
-/// Bit j set when byte j (little-endian) of `word` is a space.
-#[cfg(any(test, not(target_arch = "x86_64")))]
-fn spaces_in_word(word: u64) -> u8 {
-    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    let x = word ^ 0x2020_2020_2020_2020;
-    // 0x80 in exactly the bytes of `x` that are zero; no carry crosses a byte.
-    let zero = !(((x & LOW7) + LOW7) | x | LOW7);
-    // Gathers each byte's flag into one bit of the top byte.
-    ((zero >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u8
-}
-
-/// The next field after `pos`, quotes stripped; `None` at the end of the line.
-/// `index` is the field's position, which decides where a quoted field may end.
-fn next_field(spaces: &mut Spaces<'_>, pos: &mut usize, index: usize) -> Result<Option<Span>, Reject> {
-    let line = spaces.line;
-    let start = skip_spaces(line, *pos);
-    let (span, after) = match line.get(start) {
-        None => return Ok(None),
-        Some(b'"') => {
-            let close = closing_quote(line, start + 1, index).ok_or(Reject::UnterminatedQuote)?;
-            let span = Span {
-                start: start + 1,
-                end: close,
-            };
-            (span, close + 1)
-        }
-        Some(_) => {
-            let end = spaces.next(start).unwrap_or(line.len());
-            (Span { start, end }, end)
-        }
-    };
-    *pos = after;
-    Ok(Some(span))
-}
-
-/// The `"` at or after `from` that ends field `index`: one followed by a space or the
-/// end (and, for the user agent, by a plausible version id). Real user agents carry unescaped quotes
-/// (`"Mozilla "Foo" Bar"`), so "the first quote then a space" alone would shift every
-/// later field; when nothing fits, the first candidate is taken. Only the user agent
-/// is searched further: it is the field real clients fill with quotes, and elsewhere a
-/// guess could shift fields where a rejection is the honest answer.
-fn closing_quote(line: &[u8], from: usize, index: usize) -> Option<usize> {
-    let mut candidates = memchr_iter(b'"', tail(line, from))
-        .map(|i| from + i)
-        .filter(|&q| matches!(line.get(q + 1), None | Some(b' ')));
-    let first = candidates.next()?;
-    std::iter::once(first)
-        .chain(candidates)
-        .find(|&q| index != USER_AGENT || version_id_follows(tail(line, q + 1)))
-        .or(Some(first))
-}
-
-/// Whether the token after a closing quote can be the version id, which AWS never quotes.
-fn version_id_follows(rest: &[u8]) -> bool {
-    let rest = tail(rest, skip_spaces(rest, 0));
-    let next = rest
-        .get(..memchr(b' ', rest).unwrap_or(rest.len()))
-        .unwrap_or_default();
-    memchr(b'"', next).is_none()
 }
 
 /// The time field keeps its brackets here; it holds a space, so it ends at its `]`.
@@ -513,7 +374,7 @@ fn next_time_field(spaces: &mut Spaces<'_>, pos: &mut usize) -> Result<Option<Sp
     let start = skip_spaces(line, *pos);
     if line.get(start) != Some(&b'[') {
         // Not a time: split it like any field, but leave the time check nothing to accept.
-        return Ok(next_field(spaces, pos, TIME)?.map(|_| Span { start, end: start }));
+        return Ok(next_field(spaces, pos, Quoted::FirstClose)?.map(|_| Span { start, end: start }));
     }
     let close = memchr(b']', tail(line, start)).ok_or(Reject::BadTime)? + start;
     if !matches!(line.get(close + 1), None | Some(b' ')) {
@@ -558,18 +419,6 @@ fn integers(line: &[u8], spans: &[Span; FIELDS]) -> Result<[Option<u64>; 5], Rej
     Ok(ints)
 }
 
-/// One or more ASCII digits fitting `u64`.
-/// Plain unsigned decimal (ASCII digits only, no sign, no spaces) that fits a u64.
-pub fn decimal(text: &[u8]) -> Option<u64> {
-    if text.is_empty() {
-        return None;
-    }
-    text.iter().try_fold(0u64, |n, &b| {
-        let digit = u64::from(b.checked_sub(b'0').filter(|d| *d < 10)?);
-        n.checked_mul(10)?.checked_add(digit)
-    })
-}
-
 const MONTHS: [&[u8; 3]; 12] = [
     b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec",
 ];
@@ -608,28 +457,6 @@ fn offset_seconds(sign: u8, hours: i64, minutes: i64) -> Option<i64> {
     }
 }
 
-fn days_in_month(year: i64, month: i64) -> i64 {
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    match month {
-        2 if leap => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 in the proleptic Gregorian calendar (Howard Hinnant's
-/// `days_from_civil`: years start in March so the leap day comes last).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let month_from_march = (month + 9) % 12;
-    let day_of_year = (153 * month_from_march + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
 /// A JSON object: every documented field by its SPEC name, in log order, then
 /// `extra_fields`. Integer fields are numbers, `time` is RFC 3339 UTC, all else strings
 /// (invalid UTF-8 replaced by U+FFFD); `-` and absent fields are null.
@@ -648,15 +475,6 @@ impl Serialize for Record<'_> {
         }
         map.serialize_entry("extra_fields", &Extras(self))?;
         map.end()
-    }
-}
-
-/// Bytes as a JSON string, invalid UTF-8 replaced.
-struct Lossy<'a>(&'a [u8]);
-
-impl Serialize for Lossy<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&String::from_utf8_lossy(self.0))
     }
 }
 

@@ -182,7 +182,12 @@ impl Moto {
 
     /// The binary, with credentials and region for moto in its environment.
     pub fn bin(&self) -> Command {
-        let mut cmd = bin();
+        self.bin_named("streak-repair")
+    }
+
+    /// One of the project's binaries, with moto's credentials and region.
+    pub fn bin_named(&self, name: &str) -> Command {
+        let mut cmd = Command::cargo_bin(name).unwrap();
         for (k, v) in MOTO_ENV {
             cmd.env(k, v);
         }

@@ -8,6 +8,7 @@
 //!
 //! The three Athena calls sit behind [`Api`], the seam where tests put a fake.
 
+pub mod alb;
 pub mod results;
 pub mod sql;
 
@@ -335,6 +336,12 @@ pub struct Session {
 
 impl Session {
     pub fn open(incident: &Incident, spec: &AthenaSpec, s3: &s3::Options) -> Result<Session, SourceError> {
+        Session::open_for(&incident.id, spec, s3)
+    }
+
+    /// A session whose result folders are named by `id` (an incident's id, or the name of
+    /// the tool that has no incident) rather than by an incident.
+    pub fn open_for(id: &str, spec: &AthenaSpec, s3: &s3::Options) -> Result<Session, SourceError> {
         let fetcher = Fetcher::new(s3)?;
         let api = Sdk {
             client: aws_sdk_athena::Client::new(fetcher.sdk_config()),
@@ -353,7 +360,7 @@ impl Session {
             fetcher,
             api,
             spec: spec.clone(),
-            incident_id: incident.id.clone(),
+            incident_id: id.to_string(),
             policy,
             interrupt,
             busy,
@@ -492,7 +499,7 @@ impl Session {
 
     /// Runs a SELECT as an UNLOAD into its own folder; returns each result file's URL
     /// and bytes, in key order.
-    fn unload(&mut self, select: Statement) -> Result<Vec<(String, Bytes)>, AthenaError> {
+    pub fn unload(&mut self, select: Statement) -> Result<Vec<(String, Bytes)>, AthenaError> {
         let name = select.name;
         let started = Instant::now();
         let location = self.folder(name);

@@ -40,6 +40,17 @@ pub fn sightings(place: &str, bytes: Bytes) -> Result<Vec<Sighting>, String> {
     Ok(out)
 }
 
+/// Every record batch of one result object, for readers of other queries' results
+/// (`alb`); `place` names the object in errors.
+pub fn record_batches(place: &str, bytes: Bytes) -> Result<Vec<arrow_array::RecordBatch>, String> {
+    let unreadable = |e: &dyn std::fmt::Display| format!("{place}: not a readable Parquet file: {e}");
+    let reader = ParquetRecordBatchReaderBuilder::try_new(bytes)
+        .map_err(|e| unreadable(&e))?
+        .build()
+        .map_err(|e| unreadable(&e))?;
+    reader.map(|batch| batch.map_err(|e| unreadable(&e))).collect()
+}
+
 fn sighting(row: &[Value<'_>]) -> Result<Sighting, String> {
     let int = |i: usize| match row[i] {
         Value::Null => Err(format!("{} is null", COLUMNS[i])),

@@ -49,7 +49,7 @@ fn body(file: &str) -> &str {
     file[start..].trim_end()
 }
 
-fn fill(file: &str, values: &[(&str, &str)]) -> String {
+pub(crate) fn fill(file: &str, values: &[(&str, &str)]) -> String {
     let mut text = body(file).to_string();
     for (key, value) in values {
         text = text.replace(&format!("{{{{{key}}}}}"), value);

@@ -1,0 +1,379 @@
+//! The `X-Amzn-Trace-Id` text an ALB logs in `trace_id`: `Key=Value` fields separated by
+//! `;`, in any order (TRACING.md). Owns reading that text into a [`TraceHeader`]; it does
+//! not decide parents (`stitch` does) or read any other log field.
+//!
+//! The grammar read:
+//! - Fields are `;`-separated; spaces around a field are ignored, empty fields skipped.
+//!   Keys are case-sensitive, as AWS writes them.
+//! - `Root` and `Self` are `1-{8 hex}-{24 hex}` (either case). A missing, malformed or
+//!   repeated `Root` or `Self` is a [`HeaderError`]: without them the line is no hop.
+//! - `Caller` is a service name, `[a-z0-9][a-z0-9._-]{0,62}`; `CallerSelf` is `root` or
+//!   an id shaped like `Self`. They come as a pair. Anything else about them (malformed,
+//!   repeated, one without the other) is kept as a [`BadLink`]: the hop stays, its parent
+//!   unknown.
+//! - Every other field is kept verbatim, in order.
+
+use std::fmt;
+
+use compact_str::CompactString;
+use serde::Serialize;
+
+/// A trace: the 96 bits of `Root`, whose 32 hex digits (version `1` and dashes
+/// dropped, as TRACING.md says) are the trace id in exports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TraceId(pub u128);
+
+/// One hop's own id: the 96 bits of its `Self`, shaped like a [`TraceId`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct HopId(pub u128);
+
+impl TraceId {
+    /// The last 16 hex digits: the entry hop's span id in exports.
+    pub fn low64(self) -> u64 {
+        self.0 as u64
+    }
+}
+
+impl HopId {
+    /// The last 16 hex digits: the hop's span id in exports.
+    pub fn low64(self) -> u64 {
+        self.0 as u64
+    }
+}
+
+/// 32 lowercase hex digits.
+impl fmt::Display for TraceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:032x}", self.0)
+    }
+}
+
+/// As logged, lowercased: `1-{8 hex}-{24 hex}`.
+impl fmt::Display for HopId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "1-{:08x}-{:024x}", self.0 >> 96, self.0 & ((1 << 96) - 1))
+    }
+}
+
+/// What `CallerSelf` names: the caller's inbound request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CallerSelf {
+    /// `root`: the caller was handling the trace's entry hop.
+    Root,
+    /// The `Self` of the request the caller was handling.
+    Hop(HopId),
+}
+
+/// Why a header's `Caller`/`CallerSelf` pair says nothing usable about the parent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BadLink {
+    /// `Caller` is not a service name.
+    BadCaller,
+    /// `CallerSelf` is neither `root` nor an id.
+    BadCallerSelf,
+    /// `Caller` or `CallerSelf` appears twice.
+    RepeatedField,
+    /// `Caller` without `CallerSelf` (a service forwarding the seed system's header).
+    NoCallerSelf,
+    /// `CallerSelf` without `Caller`.
+    NoCaller,
+}
+
+impl BadLink {
+    pub fn name(self) -> &'static str {
+        match self {
+            BadLink::BadCaller => "bad_caller",
+            BadLink::BadCallerSelf => "bad_caller_self",
+            BadLink::RepeatedField => "repeated_field",
+            BadLink::NoCallerSelf => "no_caller_self",
+            BadLink::NoCaller => "no_caller",
+        }
+    }
+}
+
+/// Why a `trace_id` text is no hop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, thiserror::Error)]
+#[serde(rename_all = "snake_case")]
+pub enum HeaderError {
+    #[error("no Root field")]
+    NoRoot,
+    #[error("Root is not 1-{{8 hex}}-{{24 hex}}")]
+    BadRoot,
+    #[error("Root appears twice")]
+    RepeatedRoot,
+    #[error("Self is not 1-{{8 hex}}-{{24 hex}}")]
+    BadSelf,
+    #[error("Self appears twice")]
+    RepeatedSelf,
+}
+
+impl HeaderError {
+    pub fn name(self) -> &'static str {
+        match self {
+            HeaderError::NoRoot => "no_root",
+            HeaderError::BadRoot => "bad_root",
+            HeaderError::RepeatedRoot => "repeated_root",
+            HeaderError::BadSelf => "bad_self",
+            HeaderError::RepeatedSelf => "repeated_self",
+        }
+    }
+}
+
+/// One `trace_id` field, read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TraceHeader {
+    pub root: TraceId,
+    /// `None` when the load balancer generated `Root`: the entry hop.
+    pub self_id: Option<HopId>,
+    /// The calling service, when well formed.
+    pub caller: Option<CompactString>,
+    /// The caller's inbound request, when well formed.
+    pub caller_self: Option<CallerSelf>,
+    /// Set when the pair is unusable; then the hop's parent is unknown, whatever the
+    /// well-formed half says.
+    pub bad_link: Option<BadLink>,
+    /// Fields this contract does not read (`Sampled=1`, X-Ray's `Parent=…`), as logged.
+    pub other: Vec<CompactString>,
+}
+
+impl TraceHeader {
+    /// Reads the field's text (quotes already stripped).
+    pub fn parse(text: &[u8]) -> Result<TraceHeader, HeaderError> {
+        let mut fields = Fields::default();
+        for part in text.split(|&b| b == b';').map(<[u8]>::trim_ascii) {
+            if !part.is_empty() {
+                fields.add(part)?;
+            }
+        }
+        fields.finish()
+    }
+}
+
+/// The fields as they are met, before the pair is checked.
+#[derive(Default)]
+struct Fields {
+    root: Option<TraceId>,
+    self_id: Option<HopId>,
+    caller: Slot<CompactString>,
+    caller_self: Slot<CallerSelf>,
+    other: Vec<CompactString>,
+}
+
+/// A `Caller` or `CallerSelf` field: not seen, seen once (read or not), seen again.
+#[derive(Default)]
+enum Slot<T> {
+    #[default]
+    Absent,
+    Once(Option<T>),
+    Repeated,
+}
+
+impl<T> Slot<T> {
+    fn set(&mut self, value: Option<T>) {
+        *self = match self {
+            Slot::Absent => Slot::Once(value),
+            _ => Slot::Repeated,
+        };
+    }
+}
+
+impl Fields {
+    fn add(&mut self, part: &[u8]) -> Result<(), HeaderError> {
+        let (key, value) = match memchr::memchr(b'=', part) {
+            Some(eq) => (&part[..eq], &part[eq + 1..]),
+            None => (part, &b""[..]),
+        };
+        match key {
+            b"Root" if self.root.is_some() => return Err(HeaderError::RepeatedRoot),
+            b"Root" => self.root = Some(TraceId(x_ray_id(value).ok_or(HeaderError::BadRoot)?)),
+            b"Self" if self.self_id.is_some() => return Err(HeaderError::RepeatedSelf),
+            b"Self" => self.self_id = Some(HopId(x_ray_id(value).ok_or(HeaderError::BadSelf)?)),
+            b"Caller" => self.caller.set(service_name(value)),
+            b"CallerSelf" => self.caller_self.set(caller_self(value)),
+            _ => self.other.push(String::from_utf8_lossy(part).into()),
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<TraceHeader, HeaderError> {
+        let root = self.root.ok_or(HeaderError::NoRoot)?;
+        let (caller, caller_self, bad_link) = pair(self.caller, self.caller_self);
+        Ok(TraceHeader {
+            root,
+            self_id: self.self_id,
+            caller,
+            caller_self,
+            bad_link,
+            other: self.other,
+        })
+    }
+}
+
+/// The well-formed halves of the pair, and what is wrong with it, if anything.
+fn pair(
+    caller: Slot<CompactString>,
+    caller_self: Slot<CallerSelf>,
+) -> (Option<CompactString>, Option<CallerSelf>, Option<BadLink>) {
+    let bad = match (&caller, &caller_self) {
+        (Slot::Repeated, _) | (_, Slot::Repeated) => Some(BadLink::RepeatedField),
+        (Slot::Once(None), _) => Some(BadLink::BadCaller),
+        (_, Slot::Once(None)) => Some(BadLink::BadCallerSelf),
+        (Slot::Once(_), Slot::Absent) => Some(BadLink::NoCallerSelf),
+        (Slot::Absent, Slot::Once(_)) => Some(BadLink::NoCaller),
+        _ => None,
+    };
+    let caller = match caller {
+        Slot::Once(c) => c,
+        _ => None,
+    };
+    let caller_self = match caller_self {
+        Slot::Once(c) => c,
+        _ => None,
+    };
+    (caller, caller_self, bad)
+}
+
+/// `1-{8 hex}-{24 hex}` → the 96 bits.
+fn x_ray_id(text: &[u8]) -> Option<u128> {
+    let [b'1', b'-', rest @ ..] = text else {
+        return None;
+    };
+    let (time, random) = (rest.get(..8)?, rest.get(9..)?);
+    let hex = |t: &[u8]| t.iter().all(u8::is_ascii_hexdigit);
+    if rest.get(8) != Some(&b'-') || random.len() != 24 || !hex(time) || !hex(random) {
+        return None;
+    }
+    let number = |t: &[u8]| u128::from_str_radix(std::str::from_utf8(t).ok()?, 16).ok();
+    Some(number(time)? << 96 | number(random)?)
+}
+
+/// `[a-z0-9][a-z0-9._-]{0,62}`.
+fn service_name(text: &[u8]) -> Option<CompactString> {
+    let first_ok = text
+        .first()
+        .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    let rest_ok = text
+        .iter()
+        .all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-'));
+    let name = std::str::from_utf8(text).ok()?;
+    (first_ok && rest_ok && text.len() <= 63).then(|| name.into())
+}
+
+fn caller_self(text: &[u8]) -> Option<CallerSelf> {
+    match text {
+        b"root" => Some(CallerSelf::Root),
+        _ => x_ray_id(text).map(|id| CallerSelf::Hop(HopId(id))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ROOT: &str = "1-5759e988-bd862e3fe1be46a994272793";
+    const SELF: &str = "1-5759e988-0123456789abcdef01234567";
+
+    fn parse(text: &str) -> Result<TraceHeader, HeaderError> {
+        TraceHeader::parse(text.as_bytes())
+    }
+
+    #[test]
+    fn a_forwarded_hop_in_any_order() {
+        let text = format!("Self={SELF};Root={ROOT};Caller=checkout;CallerSelf=root;Sampled=1");
+        let h = parse(&text).unwrap();
+        assert_eq!(h.root.to_string(), "5759e988bd862e3fe1be46a994272793");
+        assert_eq!(h.root.low64(), 0xe1be46a994272793);
+        assert_eq!(h.self_id.unwrap().to_string(), SELF);
+        assert_eq!(h.self_id.unwrap().low64(), 0x89abcdef01234567);
+        assert_eq!(h.caller.as_deref(), Some("checkout"));
+        assert_eq!(h.caller_self, Some(CallerSelf::Root));
+        assert_eq!(h.bad_link, None);
+        assert_eq!(h.other, ["Sampled=1"]);
+    }
+
+    #[test]
+    fn an_entry_hop_is_root_alone() {
+        let h = parse(&format!("Root={ROOT}")).unwrap();
+        assert_eq!(
+            (h.self_id, h.caller, h.caller_self, h.bad_link),
+            (None, None, None, None)
+        );
+    }
+
+    #[test]
+    fn caller_self_names_a_hop_in_either_case() {
+        let text = format!(
+            "Root={ROOT}; Self={SELF} ;Caller=cart;CallerSelf={};",
+            SELF.to_uppercase()
+        );
+        let h = parse(&text).unwrap();
+        assert_eq!(h.caller_self, Some(CallerSelf::Hop(h.self_id.unwrap())));
+    }
+
+    #[test]
+    fn root_and_self_problems_are_errors() {
+        let table = [
+            ("", HeaderError::NoRoot),
+            ("Self=1-5759e988-0123456789abcdef01234567", HeaderError::NoRoot),
+            ("Root=1-5759e988-bd862e3fe1be46a99427279", HeaderError::BadRoot),
+            ("Root=2-5759e988-bd862e3fe1be46a994272793", HeaderError::BadRoot),
+            ("Root=1-5759e98+-bd862e3fe1be46a994272793", HeaderError::BadRoot),
+            ("Root=1-5759e988bd862e3fe1be46a994272793", HeaderError::BadRoot),
+            ("root=1-5759e988-bd862e3fe1be46a994272793", HeaderError::NoRoot),
+            ("Root=1-5759e988-bd862e3fe1be46a994272793;Root=1-5759e988-bd862e3fe1be46a994272793", HeaderError::RepeatedRoot),
+            ("Root=1-5759e988-bd862e3fe1be46a994272793;Self=root", HeaderError::BadSelf),
+            ("Root=1-5759e988-bd862e3fe1be46a994272793;Self=1-5759e988-0123456789abcdef01234567;Self=1-5759e988-0123456789abcdef01234567", HeaderError::RepeatedSelf),
+        ];
+        for (text, want) in table {
+            assert_eq!(parse(text), Err(want), "{text}");
+        }
+        assert_eq!(HeaderError::RepeatedSelf.name(), "repeated_self");
+    }
+
+    #[test]
+    fn a_bad_pair_keeps_the_hop_and_says_why() {
+        let table = [
+            ("Caller=Checkout;CallerSelf=root", BadLink::BadCaller),
+            ("Caller=checkout;CallerSelf=ROOT", BadLink::BadCallerSelf),
+            (
+                "Caller=checkout;CallerSelf=1-5759e988-0123",
+                BadLink::BadCallerSelf,
+            ),
+            ("Caller=checkout", BadLink::NoCallerSelf),
+            ("CallerSelf=root", BadLink::NoCaller),
+            ("Caller=a;Caller=a;CallerSelf=root", BadLink::RepeatedField),
+            ("Caller=a;CallerSelf=root;CallerSelf=root", BadLink::RepeatedField),
+            ("Caller=;CallerSelf=root", BadLink::BadCaller),
+        ];
+        for (pair, want) in table {
+            let h = parse(&format!("Root={ROOT};Self={SELF};{pair}")).unwrap();
+            assert_eq!(h.bad_link, Some(want), "{pair}");
+        }
+        let long = "a".repeat(64);
+        let h = parse(&format!("Root={ROOT};Self={SELF};Caller={long};CallerSelf=root")).unwrap();
+        assert_eq!(h.bad_link, Some(BadLink::BadCaller));
+        let h = parse(&format!(
+            "Root={ROOT};Self={SELF};Caller={};CallerSelf=root",
+            &long[1..]
+        ))
+        .unwrap();
+        assert_eq!(h.bad_link, None);
+    }
+
+    #[test]
+    fn unknown_fields_are_kept_verbatim() {
+        let h = parse(&format!("Root={ROOT};Parent=53995c3f42cd8ad8;flag;Sampled=1")).unwrap();
+        assert_eq!(h.other, ["Parent=53995c3f42cd8ad8", "flag", "Sampled=1"]);
+    }
+
+    #[test]
+    fn non_utf8_is_no_panic() {
+        let mut text = format!("Root={ROOT};X=").into_bytes();
+        text.extend_from_slice(&[0xff, 0xfe]);
+        text.extend_from_slice(b";Caller=\xff;CallerSelf=root");
+        let h = TraceHeader::parse(&text).unwrap();
+        assert_eq!(h.bad_link, Some(BadLink::BadCaller));
+        assert_eq!(h.other.len(), 1);
+    }
+}

@@ -1,0 +1,383 @@
+//! `reqtrace`, the tracing binary, run as a user runs it: `scan` over AWS's real ALB
+//! lines (plain, gzip, many load balancers' objects, and S3 on a real S3-protocol server).
+
+mod common;
+
+use std::fs;
+use std::io::Write;
+
+use assert_cmd::Command;
+use common::*;
+
+fn reqtrace() -> Command {
+    Command::cargo_bin("reqtrace").unwrap()
+}
+
+fn samples() -> std::path::PathBuf {
+    root().join("../shared/reference/logs/alb_access_log_samples.txt")
+}
+
+fn scan(args: &[&str]) -> Vec<serde_json::Value> {
+    let out = reqtrace().arg("scan").arg("--logs").args(args).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut z = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    z.write_all(bytes).unwrap();
+    z.finish().unwrap()
+}
+
+/// The sample file's raw ALB lines (CLB lines and comments left out).
+fn alb_lines() -> Vec<String> {
+    let text = fs::read_to_string(samples()).unwrap();
+    let lines = text.lines().filter(|l| !l.starts_with('#'));
+    lines.filter(|l| !l.starts_with("20")).map(String::from).collect()
+}
+
+#[test]
+fn scan_prints_every_alb_sample_and_counts_every_other_line_with_its_reason() {
+    let path = samples();
+    let rows = scan(&[path.to_str().unwrap()]);
+    let text = fs::read_to_string(&path).unwrap();
+    assert_eq!(rows.len(), text.lines().count(), "one output line per input line");
+    let records: Vec<_> = rows.iter().filter(|r| r.get("rejected").is_none()).collect();
+    assert_eq!(records.len(), alb_lines().len(), "every ALB sample parses");
+    for (n, line) in text.lines().enumerate() {
+        let row = &rows[n];
+        if line.starts_with("20") {
+            assert_eq!(row["rejected"], "unknown_type", "line {}: {line}", n + 1);
+        }
+        if line.starts_with('#') || line.starts_with("20") {
+            assert!(row["rejected"].is_string(), "line {}: {line}", n + 1);
+            assert_eq!(row["line"], n as u64 + 1);
+            assert!(row["file"]
+                .as_str()
+                .unwrap()
+                .ends_with("alb_access_log_samples.txt"));
+        }
+    }
+    let ipv6 = records
+        .iter()
+        .find(|r| r["client_ip"] == "fe80::202:b3ff:fe1e:8329")
+        .unwrap();
+    assert_eq!(
+        (&ipv6["client_port"], &ipv6["target_ip"]),
+        (&443.into(), &"2001:db8::1".into())
+    );
+    let space_in_uri = records
+        .iter()
+        .find(|r| r["classification_reason"] == "SpaceInUri")
+        .unwrap();
+    assert!(space_in_uri["request"]
+        .as_str()
+        .unwrap()
+        .contains("wget+ a.tigoinari.tk"));
+    assert!(space_in_uri["target_ip"].is_null() && space_in_uri["target_status_code"].is_null());
+    assert_eq!(space_in_uri["request_processing_time"], -1.0);
+}
+
+#[test]
+fn gzip_objects_of_many_load_balancers_read_like_the_plain_lines() {
+    let w = Workdir::new();
+    let lines = alb_lines();
+    let (first, second) = lines.split_at(lines.len() / 2);
+    let dir = w.path("AWSLogs/123456789012/elasticloadbalancing/us-east-1/2024/05/28");
+    fs::create_dir_all(&dir).unwrap();
+    let a = dir.join("123456789012_elasticloadbalancing_us-east-1_app.public-alb.50dc6c495c0c9188_20240528T0810Z_10.0.0.1_a.log.gz");
+    let b = dir.join("123456789012_elasticloadbalancing_us-east-1_app.internal-alb.7f0dc2b05788640f_20240528T0815Z_10.0.0.2_b.log.gz");
+    fs::write(&a, gzip((first.join("\n") + "\n").as_bytes())).unwrap();
+    fs::write(&b, gzip(second.join("\n").as_bytes())).unwrap();
+    let plain = w.write("plain.log", &(lines.join("\n") + "\n"));
+    let from_objects = scan(&[w.path("AWSLogs").to_str().unwrap()]);
+    let from_plain = scan(&[plain.to_str().unwrap()]);
+    assert_eq!(from_objects.len(), lines.len());
+    let sorted = |rows: Vec<serde_json::Value>| {
+        let mut texts: Vec<String> = rows.iter().map(|r| r.to_string()).collect();
+        texts.sort();
+        texts
+    };
+    assert!(
+        sorted(from_objects) == sorted(from_plain),
+        "the objects' records are the plain file's"
+    );
+    let bad = w.write(
+        "bad.log",
+        "http 2024-05-28T08:12:36Z app/x 10.0.0.1 - 0 0 0 200 200 1 1 \"GET / HTTP/1.1\" \"-\" - - -\n",
+    );
+    let rows = scan(&[bad.to_str().unwrap()]);
+    assert_eq!(rows[0]["rejected"], "bad_address");
+}
+
+#[test]
+fn scan_reads_alb_objects_from_s3() {
+    let moto = Moto::start();
+    let (runtime, client) = moto.client();
+    runtime
+        .block_on(client.create_bucket().bucket("alb-logs").send())
+        .unwrap();
+    let lines = alb_lines();
+    let key = "AWSLogs/123456789012/elasticloadbalancing/us-east-1/2024/05/28/123456789012_elasticloadbalancing_us-east-1_app.public-alb.50dc6c495c0c9188_20240528T0810Z_10.0.0.1_a.log.gz";
+    put(
+        &runtime,
+        &client,
+        "alb-logs",
+        key,
+        gzip((lines.join("\n") + "\n").as_bytes()),
+    );
+    let out = moto
+        .bin_named("reqtrace")
+        .args([
+            "scan",
+            "--s3-path-style",
+            "--endpoint-url",
+            &moto.endpoint,
+            "--logs",
+            "s3://alb-logs/AWSLogs/",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let rows: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), lines.len());
+    assert!(rows.iter().all(|r| r.get("rejected").is_none()));
+    assert!(rows.iter().all(|r| r.get("trace_id").is_some()));
+}
+
+fn traces_small() -> std::path::PathBuf {
+    root().join("testdata/traces/small")
+}
+
+/// `reqtrace` with `args`: stdout, stderr, and whether it succeeded.
+fn run(args: &[&str]) -> (String, String, bool) {
+    let out = reqtrace().args(args).output().unwrap();
+    let text = |b: Vec<u8>| String::from_utf8(b).unwrap();
+    (text(out.stdout), text(out.stderr), out.status.success())
+}
+
+/// The last 16 hex digits of a `1-…-…` id: its span id in exports.
+fn span_id(id: &str) -> String {
+    id.replace('-', "")[id.len() - 2 - 16..].to_string()
+}
+
+/// The truth file of the hand-checked case (README there walks through it).
+fn truth() -> Vec<serde_json::Value> {
+    let text = fs::read_to_string(traces_small().join("truth.jsonl")).unwrap();
+    text.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+#[test]
+fn exported_trees_are_the_generators_truth_with_the_cut_hop_under_its_entry() {
+    let logs = traces_small().join("logs");
+    let (out, err, ok) = run(&["export", "--format", "jaeger", "--logs", logs.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert!(
+        err.contains("3 traces, 14 hops; 1 duplicate line dropped; parent unknown: 1 cut by the 7 KB rule"),
+        "{err}"
+    );
+    let jaeger: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let traces = jaeger["data"].as_array().unwrap();
+    let truth = truth();
+    assert_eq!(traces.len(), truth.len());
+    for want in &truth {
+        let root = want["root"].as_str().unwrap();
+        let id = root.replace("1-", "").replace('-', "");
+        let got = traces
+            .iter()
+            .find(|t| t["traceID"] == id.as_str())
+            .unwrap_or_else(|| panic!("{root} exported"));
+        let spans = got["spans"].as_array().unwrap();
+        let want_spans = want["spans"].as_array().unwrap();
+        assert_eq!(spans.len(), want_spans.len(), "{root}: every hop once");
+        let entry = span_id(root);
+        for w in want_spans {
+            let me = w["self"].as_str().map_or(entry.clone(), span_id);
+            let span = spans
+                .iter()
+                .find(|s| s["spanID"] == me.as_str())
+                .unwrap_or_else(|| panic!("{root}: span {me}"));
+            let parent = span["references"]
+                .as_array()
+                .unwrap()
+                .first()
+                .map(|r| r["spanID"].as_str().unwrap().to_string());
+            let unknown = span["tags"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|t| t["key"] == "parent_unknown");
+            let want_parent = match (w["cut"].as_bool().unwrap(), w["parent_self"].as_str()) {
+                (_, None) => None,
+                (true, _) | (_, Some("root")) => Some(entry.clone()),
+                (false, Some(parent)) => Some(span_id(parent)),
+            };
+            assert_eq!(parent, want_parent, "{root}: parent of {me}");
+            assert_eq!(
+                unknown,
+                w["cut"].as_bool().unwrap(),
+                "{root}: {me} marked parent unknown exactly when cut"
+            );
+            assert_eq!(span["operationName"], w["operation"], "{root}: {me}");
+        }
+    }
+}
+
+#[test]
+fn show_draws_one_tree_found_by_root_in_any_spelling() {
+    let logs = traces_small().join("logs");
+    let root = truth()[1]["root"].as_str().unwrap().to_string();
+    let hex = root.replace("1-", "").replace('-', "");
+    let (by_root, err, ok) = run(&["show", &root, "--logs", logs.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert!(
+        err.contains("1 trace, 6 hops; parent unknown: 1 cut by the 7 KB rule"),
+        "{err}"
+    );
+    let (by_hex, _, _) = run(&["show", &hex, "--logs", logs.to_str().unwrap()]);
+    assert_eq!(by_root, by_hex);
+    assert!(
+        by_root.contains("✗ 503") && by_root.contains("? parent unknown (cut by the 7 KB rule)"),
+        "{by_root}"
+    );
+    assert_eq!(
+        by_root.lines().filter(|l| l.contains("leaderboards")).count(),
+        2,
+        "both calls, each its own row"
+    );
+    let (_, err, ok) = run(&[
+        "show",
+        "1-00000000-000000000000000000000000",
+        "--logs",
+        logs.to_str().unwrap(),
+    ]);
+    assert!(!ok && err.contains("0 traces"), "{err}");
+    let (_, err, ok) = run(&["show", "not-a-root", "--logs", logs.to_str().unwrap()]);
+    assert!(!ok && err.contains("is not a trace root"), "{err}");
+}
+
+#[test]
+fn show_finds_a_users_traces_through_application_logs() {
+    let w = Workdir::new();
+    let logs = traces_small().join("logs");
+    let truth = truth();
+    let line = |root: &str, user: &str, start: &str| {
+        format!(
+            r#"{{"root":"{root}","self":"root","service":"gateway","operation":"SELECT users","start":"{start}","duration_us":900,"user_id":"{user}","request_id":"req-{user}"}}"#
+        )
+    };
+    let (a, c) = (
+        truth[0]["root"].as_str().unwrap(),
+        truth[2]["root"].as_str().unwrap(),
+    );
+    let app = [
+        line(a, "1001", "2025-06-02T09:59:00Z"),
+        line(c, "2002", "2025-06-02T10:00:00Z"),
+        "garbage".into(),
+    ]
+    .join("\n");
+    let app = w.write("app.jsonl", &app);
+    let base = [
+        "show",
+        "--logs",
+        logs.to_str().unwrap(),
+        "--app-logs",
+        app.to_str().unwrap(),
+        "--width",
+        "0",
+    ];
+    let user = [
+        &base[..],
+        &[
+            "--user",
+            "1001",
+            "--from",
+            "2025-06-02T09:00:00Z",
+            "--to",
+            "2025-06-02T11:00:00Z",
+        ],
+    ]
+    .concat();
+    let (out, err, ok) = run(&user);
+    assert!(ok, "{err}");
+    assert_eq!(out.matches("trace ").count(), 1, "{out}");
+    assert!(out.contains(&a.replace("1-", "").replace('-', "")), "{out}");
+    let (out, _, ok) = run(&[&base[..], &["--request-id", "req-2002"]].concat());
+    assert!(ok && out.contains(&c.replace("1-", "").replace('-', "")), "{out}");
+    let early = [
+        &base[..],
+        &[
+            "--user",
+            "1001",
+            "--from",
+            "2025-06-02T10:00:00Z",
+            "--to",
+            "2025-06-02T11:00:00Z",
+        ],
+    ]
+    .concat();
+    let (_, err, ok) = run(&early);
+    assert!(!ok && err.contains("no application-log call matches"), "{err}");
+}
+
+/// OTLP/JSON read by the official protobuf definitions (tests/otlp_check.py, with the
+/// opentelemetry-proto package `make otlp-deps` installs in .venv).
+#[test]
+fn otlp_export_parses_as_traces_data_with_the_official_definitions() {
+    let w = Workdir::new();
+    let logs = traces_small().join("logs");
+    let file = w.path("traces.otlp.json");
+    let (_, err, ok) = run(&[
+        "export",
+        "--format",
+        "otlp",
+        "--out",
+        file.to_str().unwrap(),
+        "--logs",
+        logs.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    let python = root().join(".venv/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run `make otlp-deps`",
+        python.display()
+    );
+    let check = std::process::Command::new(python)
+        .arg(root().join("tests/otlp_check.py"))
+        .arg(&file)
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&check.stdout).to_string() + &String::from_utf8_lossy(&check.stderr);
+    assert!(check.status.success(), "{report}");
+    let otlp: serde_json::Value = serde_json::from_str(&fs::read_to_string(&file).unwrap()).unwrap();
+    let spans: usize = otlp["resourceSpans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["scopeSpans"].as_array().unwrap())
+        .map(|s| s["spans"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(spans, 14);
+}
+
+#[test]
+fn sql_prints_the_athena_trace_query_with_the_root_only_as_a_parameter() {
+    let root = "1-683d75e3-67791dc069ad3663a43bc983";
+    let output = "s3://athena-results/reqtrace/";
+    let (out, err, ok) = run(&["sql", "--query", "trace", "--root", root, "--output-location", output]);
+    assert!(ok, "{err}");
+    let (query, parameters) = out.split_once("-- ExecutionParameters, in order:").unwrap();
+    assert!(query.contains("UNLOAD") && query.contains("PARQUET") && !query.contains(root), "{query}");
+    assert!(parameters.contains(&format!("'{root}'")) && parameters.contains("'2025/06/02'"), "{parameters}");
+    let (_, err, ok) = run(&["sql", "--query", "trace", "--root", "x'; DROP", "--output-location", output]);
+    assert!(!ok && err.contains("is not a trace"), "{err}");
+}
