@@ -49,6 +49,11 @@
 -- an edge says who called whom; CallerSelf only places the hop in its tree.
 -- Integers are CAST, not try_cast: a byte count past BIGINT fails the query rather than
 -- vanishing from a sum.
+--
+-- `reqtrace deps` computes the same edges locally from stitched hops (tests/alb_sql_check.py
+-- holds the two equal on generated AWS-shaped traffic). On corrupt input they differ: deps
+-- keeps one line per Self where this query counts distinct lines, and a line without
+-- request_creation_time has latency 0 there and NULL here.
 WITH
 fields AS (
     SELECT DISTINCT

@@ -373,11 +373,123 @@ fn otlp_export_parses_as_traces_data_with_the_official_definitions() {
 fn sql_prints_the_athena_trace_query_with_the_root_only_as_a_parameter() {
     let root = "1-683d75e3-67791dc069ad3663a43bc983";
     let output = "s3://athena-results/reqtrace/";
-    let (out, err, ok) = run(&["sql", "--query", "trace", "--root", root, "--output-location", output]);
+    let (out, err, ok) = run(&[
+        "sql",
+        "--query",
+        "trace",
+        "--root",
+        root,
+        "--output-location",
+        output,
+    ]);
     assert!(ok, "{err}");
     let (query, parameters) = out.split_once("-- ExecutionParameters, in order:").unwrap();
-    assert!(query.contains("UNLOAD") && query.contains("PARQUET") && !query.contains(root), "{query}");
-    assert!(parameters.contains(&format!("'{root}'")) && parameters.contains("'2025/06/02'"), "{parameters}");
-    let (_, err, ok) = run(&["sql", "--query", "trace", "--root", "x'; DROP", "--output-location", output]);
+    assert!(
+        query.contains("UNLOAD") && query.contains("PARQUET") && !query.contains(root),
+        "{query}"
+    );
+    assert!(
+        parameters.contains(&format!("'{root}'")) && parameters.contains("'2025/06/02'"),
+        "{parameters}"
+    );
+    let (_, err, ok) = run(&[
+        "sql",
+        "--query",
+        "trace",
+        "--root",
+        "x'; DROP",
+        "--output-location",
+        output,
+    ]);
     assert!(!ok && err.contains("is not a trace"), "{err}");
+}
+
+#[test]
+fn deps_edges_are_the_generators_with_cut_calls_under_no_caller() {
+    let logs = traces_small().join("logs");
+    let window = ["--from", "2025-06-02T09:00:00Z", "--to", "2025-06-02T11:00:00Z"];
+    let args = [
+        &["deps", "--format", "json", "--logs", logs.to_str().unwrap()][..],
+        &window[..],
+    ]
+    .concat();
+    let (out, err, ok) = run(&args);
+    assert!(ok, "{err}");
+    let got: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let truth: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(traces_small().join("edges.json")).unwrap()).unwrap();
+    let mut want: std::collections::BTreeMap<(String, String), (u64, u64)> = Default::default();
+    for e in truth["edges"].as_array().unwrap() {
+        let (calls, cut, errors) = (
+            e["calls"].as_u64().unwrap(),
+            e["cut"].as_u64().unwrap(),
+            e["errors"].as_u64().unwrap(),
+        );
+        let callee = e["callee"].as_str().unwrap().to_string();
+        if calls > cut {
+            want.insert(
+                (e["caller"].as_str().unwrap().into(), callee.clone()),
+                (calls - cut, errors),
+            );
+        }
+        if cut > 0 {
+            let slot = want.entry(("(none)".into(), callee)).or_default();
+            slot.0 += cut;
+        }
+    }
+    for e in truth["entries"].as_array().unwrap() {
+        let slot = want
+            .entry(("(none)".into(), e["service"].as_str().unwrap().into()))
+            .or_default();
+        slot.0 += e["calls"].as_u64().unwrap();
+        slot.1 += e["errors"].as_u64().unwrap();
+    }
+    let got: std::collections::BTreeMap<(String, String), (u64, u64)> = got["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let key = (
+                e["caller"].as_str().unwrap().into(),
+                e["callee"].as_str().unwrap().into(),
+            );
+            (key, (e["calls"].as_u64().unwrap(), e["errors"].as_u64().unwrap()))
+        })
+        .collect();
+    assert_eq!(got, want);
+    let dot = run(&[
+        &["deps", "--format", "dot", "--logs", logs.to_str().unwrap()][..],
+        &window[..],
+    ]
+    .concat())
+    .0;
+    assert!(
+        dot.contains(r#""auth" -> "leaderboards" [label="2 calls, 50.0% errors"#),
+        "{dot}"
+    );
+    let links = run(&[
+        &["deps", "--format", "jaeger", "--logs", logs.to_str().unwrap()][..],
+        &window[..],
+    ]
+    .concat())
+    .0;
+    let links: serde_json::Value = serde_json::from_str(&links).unwrap();
+    assert_eq!(links["data"].as_array().unwrap().len(), got.len());
+    let errors_only = [
+        &[
+            "deps",
+            "--min-error-rate",
+            "0.4",
+            "--logs",
+            logs.to_str().unwrap(),
+        ][..],
+        &window[..],
+    ]
+    .concat();
+    let text = run(&errors_only).0;
+    assert_eq!(
+        text.lines().count(),
+        1 + 2,
+        "header, gateway→auth and auth→leaderboards: {text}"
+    );
 }

@@ -55,6 +55,10 @@ pub fn hop(record: &Record<'_>, input: u32, line: u64) -> Result<Hop, Untraced> 
         line,
         error_reason: record.get(Field::ErrorReason).map(lossy),
         classification: record.get(Field::Classification).map(lossy),
+        target_time: record
+            .seconds(Field::TargetProcessingTime)
+            .filter(|s| *s >= 0.0)
+            .map(|s| (s * 1e6).round() as i64),
     })
 }
 
@@ -120,6 +124,7 @@ mod tests {
         );
         assert_eq!((hop.elb.as_str(), hop.input, hop.line), ("internal-alb-1", 2, 7));
         assert_eq!((hop.request_bytes, hop.response_bytes), (7400, 120));
+        assert_eq!(hop.target_time, Some(200_000));
     }
 
     #[test]

@@ -47,6 +47,9 @@ pub struct Hop {
     pub error_reason: Option<CompactString>,
     /// `classification` (desync mitigation: `Acceptable`, `Ambiguous`, `Severe`), when logged.
     pub classification: Option<CompactString>,
+    /// `target_processing_time` in microseconds: the callee's own view of the call;
+    /// `None` when logged as -1 (no target answered).
+    pub target_time: Option<i64>,
 }
 
 impl Hop {
@@ -112,6 +115,7 @@ pub(crate) mod sample {
             line: 1 + self_id.unwrap_or(0) as u64,
             error_reason: None,
             classification: None,
+            target_time: Some((ms.1 - ms.0) * 900),
         }
     }
 

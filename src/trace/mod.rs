@@ -7,6 +7,7 @@
 //! Data flows header/operation → [`hop::Hop`] → [`stitch::stitch`] → [`show::render`] or
 //! an [`export::Export`].
 
+pub mod deps;
 pub mod export;
 pub mod from_alb;
 pub mod header;

@@ -2,6 +2,7 @@
 //! sources, the ALB log parser and the trace module, and the reading every stitching
 //! command shares (logs → hops, with every line that is not one counted).
 
+pub mod deps;
 pub mod export;
 pub mod scan;
 pub mod show;
@@ -33,6 +34,7 @@ pub struct Cli {
 pub enum Command {
     Scan(scan::Args),
     Show(show::Args),
+    Deps(deps::Args),
     Export(export::Args),
     Sql(sql::Args),
 }
@@ -41,6 +43,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Finding> {
     match cli.command {
         Command::Scan(a) => scan::run(a),
         Command::Show(a) => show::run(a),
+        Command::Deps(a) => deps::run(a),
         Command::Export(a) => export::run(a),
         Command::Sql(a) => sql::run(a),
     }

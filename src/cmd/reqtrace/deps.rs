@@ -1,0 +1,85 @@
+//! `reqtrace deps`: the service dependency graph of a window, from ALB logs.
+
+use std::io::Write;
+
+use anyhow::Context;
+
+use super::{instant, read_hops, LogArgs};
+use crate::trace::deps::{self, formats, Filter};
+use crate::trace::stitch;
+
+/// Print the service dependency graph of a window.
+///
+/// One edge per caller and callee (the `Caller` field; `(none)` for entry hops and hops
+/// whose header was cut) over the hops that ended in [--from, --to): calls, errors,
+/// p50/p99 latency, bytes, and the median time between services (latency minus the
+/// target's own processing time). Edges are flagged for oversized responses, repeated
+/// errors and latency between services (thresholds in src/trace/deps/mod.rs). The rules are
+/// sql/alb_edges.sql's, so `reqtrace sql --query edges` gives the same edges in Athena.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Hops that ended at or after this instant (RFC 3339).
+    #[arg(long)]
+    from: String,
+    /// ... and before this one.
+    #[arg(long)]
+    to: String,
+    /// text, dot, jaeger (dependency links) or json.
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// Keep edges with at least this many calls.
+    #[arg(long, default_value_t = 0)]
+    min_calls: u64,
+    /// Keep edges with at least this error rate (0 to 1).
+    #[arg(long, default_value_t = 0.0)]
+    min_error_rate: f64,
+    /// Keep edges whose p99 latency is at least this (ms).
+    #[arg(long, default_value_t = 0.0)]
+    min_p99_ms: f64,
+    /// Keep edges whose mean response is at least this many bytes.
+    #[arg(long, default_value_t = 0)]
+    min_response_bytes: u64,
+    /// Keep flagged edges only.
+    #[arg(long)]
+    flagged: bool,
+    #[command(flatten)]
+    logs: LogArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Text,
+    Dot,
+    Jaeger,
+    Json,
+}
+
+pub fn run(args: Args) -> anyhow::Result<super::Finding> {
+    let (from, to) = (instant("from", &args.from)?, instant("to", &args.to)?);
+    if from >= to {
+        anyhow::bail!("--from {} is not before --to {}", args.from, args.to);
+    }
+    let (hops, reading) = read_hops(&args.logs, &|h| (from..to).contains(&h.end))?;
+    let stitched = stitch::stitch(hops);
+    reading.report(&stitched);
+    let filter = Filter {
+        min_calls: args.min_calls,
+        min_error_rate: args.min_error_rate,
+        min_p99_ms: args.min_p99_ms,
+        min_mean_response_bytes: args.min_response_bytes,
+        flagged_only: args.flagged,
+    };
+    let mut edges = deps::edges(&stitched.traces, from, to);
+    edges.retain(|e| filter.keeps(e));
+    let format: &dyn formats::Format = match args.format {
+        Format::Text => &formats::Text,
+        Format::Dot => &formats::Dot,
+        Format::Jaeger => &formats::JaegerLinks,
+        Format::Json => &formats::Json,
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    format.write(&edges, &mut out)?;
+    out.flush().context("cannot write to stdout")?;
+    Ok(super::Finding::Clean)
+}
