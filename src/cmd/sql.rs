@@ -97,23 +97,22 @@ pub fn run(args: Args) -> anyhow::Result<super::Finding> {
     if wanted(Query::DropAffectedTable) && any_table {
         statements.push(sql::drop_affected_table(spec, &affected));
     }
-    let mut out = std::io::stdout().lock();
-    match args.format {
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut out, &statements)?;
-            writeln!(out)?;
-        }
-        Format::Sql => {
-            for s in &statements {
-                write_sql(&mut out, s)?;
-            }
-        }
-    }
+    print_statements(&statements, args.format == Format::Json)?;
     Ok(super::Finding::Clean)
 }
 
+/// Statements on stdout: as SQL with their parameters in comments, or as a JSON list.
+pub(crate) fn print_statements(statements: &[Statement], json: bool) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, statements)?;
+        return writeln!(out);
+    }
+    statements.iter().try_for_each(|s| write_sql(&mut out, s))
+}
+
 /// A statement as submitted, its parameters in a comment after it.
-pub(crate) fn write_sql(out: &mut impl Write, s: &Statement) -> std::io::Result<()> {
+fn write_sql(out: &mut impl Write, s: &Statement) -> std::io::Result<()> {
     writeln!(out, "-- {}", s.name)?;
     writeln!(out, "{};", s.query)?;
     if !s.parameters.is_empty() {

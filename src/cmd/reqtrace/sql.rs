@@ -2,12 +2,11 @@
 //! exactly as reqtrace submits them, for review before they touch production data. It
 //! renders only; running them is the Athena source's business.
 
-use std::io::Write;
 use std::time::Duration;
 
 use anyhow::Context;
 
-use crate::cmd::sql::write_sql;
+use crate::cmd::sql::{print_statements, Format};
 use crate::source::athena::alb::{self, AlbAthena};
 use crate::source::athena::sql::Statement;
 
@@ -70,12 +69,6 @@ pub enum Query {
     Edges,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    Sql,
-    Json,
-}
-
 const RUN_ID: &str = "{run_id}";
 
 pub fn run(args: Args) -> anyhow::Result<super::Finding> {
@@ -124,18 +117,7 @@ pub fn run(args: Args) -> anyhow::Result<super::Finding> {
             }
         });
     }
-    let mut out = std::io::stdout().lock();
-    match args.format {
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut out, &statements)?;
-            writeln!(out)?;
-        }
-        Format::Sql => {
-            for s in &statements {
-                write_sql(&mut out, s)?;
-            }
-        }
-    }
+    print_statements(&statements, args.format == Format::Json)?;
     Ok(super::Finding::Clean)
 }
 

@@ -195,7 +195,8 @@ mod tests {
 
     #[test]
     fn edges_count_calls_errors_entries_and_flag_what_the_seed_system_found() {
-        let entry = hop("web", None, None, (0, 100));
+        let mut entry = hop("web", None, None, (0, 100));
+        entry.target_time = Some(99_000);
         let mut calls: Vec<_> = (1..=4)
             .map(|n| hop("api", Some(n), Some(CallerSelf::Root), (10, 40)))
             .collect();
