@@ -24,7 +24,8 @@ pub struct Args {
     /// ... and before this one.
     #[arg(long)]
     to: String,
-    /// text, dot, jaeger (dependency links) or json.
+    /// text, dot, jaeger (dependency links), json, or html (one self-contained page: the
+    /// graph drawn in SVG, then every edge in a table).
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
     /// Keep edges with at least this many calls.
@@ -52,6 +53,7 @@ enum Format {
     Dot,
     Jaeger,
     Json,
+    Html,
 }
 
 pub fn run(args: Args) -> anyhow::Result<super::Finding> {
@@ -76,6 +78,7 @@ pub fn run(args: Args) -> anyhow::Result<super::Finding> {
         Format::Dot => &formats::Dot,
         Format::Jaeger => &formats::JaegerLinks,
         Format::Json => &formats::Json,
+        Format::Html => &deps::html::Html,
     };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());

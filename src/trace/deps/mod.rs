@@ -18,6 +18,7 @@
 //! services (gap p50 at least [`SLOW_GAP_MS`]).
 
 pub mod formats;
+pub mod html;
 
 use std::collections::BTreeMap;
 
