@@ -217,7 +217,14 @@ fn pause_ramp_resume_journal_and_incident_windows() {
         .iter()
         .find(|w| w.keys.contains(&config.key(4)))
         .unwrap();
-    assert_eq!(first.start, late.start, "paused together");
+    // One flip, but each cohort's window opens at its own write's Date, and five
+    // concurrent writes may straddle a second.
+    assert!(
+        (first.start - late.start).abs() <= 1,
+        "paused in one flip: {} vs {}",
+        first.start,
+        late.start
+    );
     assert!(first.end < late.end, "cohort 0 resumed before cohort 4");
 }
 

@@ -1,6 +1,6 @@
-//! HTML escaping, shared by the page ([`super::html`]) and its inline SVG charts
-//! ([`super::svg`]): both import it from here, so the page imports the charts and the
-//! charts import nothing of the page.
+//! HTML escaping, shared by the page ([`super::html`]), its inline SVG charts
+//! ([`super::svg`]) and reqtrace's dependency page: all import it from here, so the
+//! page imports the charts and the charts import nothing of the page.
 
 use super::format::is_hidden;
 
@@ -20,4 +20,13 @@ pub fn escape(s: &str) -> String {
         }
     }
     out
+}
+
+/// The `'sha256-…'` source a Content-Security-Policy gives an inline style or script;
+/// the pages' tests hold their constants to it.
+#[cfg(test)]
+pub fn csp_hash(text: &str) -> String {
+    use base64::Engine;
+    use sha2::{Digest, Sha256};
+    base64::engine::general_purpose::STANDARD.encode(Sha256::digest(text.as_bytes()))
 }

@@ -16,7 +16,7 @@ mod format;
 mod headline;
 mod html;
 mod markdown;
-mod markup;
+pub mod markup;
 mod summary;
 mod svg;
 mod text;

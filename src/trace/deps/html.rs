@@ -20,6 +20,7 @@ use std::io::Write;
 
 use super::formats::Format;
 use super::{Edge, NO_CALLER};
+use crate::report::markup::escape;
 
 /// The page.
 pub struct Html;
@@ -607,30 +608,6 @@ fn row(i: usize, e: &Edge) -> String {
     )
 }
 
-/// src/report/markup.rs's `escape`, copied because `report::markup` is private to the
-/// report (making it `pub` there would remove this copy): `& < > " '` become entities,
-/// control and bidi characters U+FFFD. Safe in HTML text, attribute values and SVG text.
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if is_hidden(c) => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// src/report/format.rs's `is_hidden`: characters that move or hide text on screen.
-fn is_hidden(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::Flag;
@@ -813,31 +790,9 @@ mod tests {
 
     #[test]
     fn csp_hashes_match_the_inline_style_and_script() {
-        use sha2::{Digest, Sha256};
         for (name, text, hash) in [("STYLE", STYLE, STYLE_SHA256), ("SCRIPT", SCRIPT, SCRIPT_SHA256)] {
-            let actual = base64(&Sha256::digest(text.as_bytes()));
+            let actual = crate::report::markup::csp_hash(text);
             assert_eq!(actual, hash, "{name} changed: set {name}_SHA256 to \"{actual}\"");
         }
-    }
-
-    /// Standard base64 with padding.
-    fn base64(bytes: &[u8]) -> String {
-        const ABC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        let mut out = String::new();
-        for chunk in bytes.chunks(3) {
-            let n = chunk
-                .iter()
-                .enumerate()
-                .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
-            for i in 0..4 {
-                let c = if i <= chunk.len() {
-                    ABC[(n >> (18 - 6 * i) & 63) as usize] as char
-                } else {
-                    '='
-                };
-                out.push(c);
-            }
-        }
-        out
     }
 }
