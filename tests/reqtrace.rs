@@ -328,6 +328,92 @@ fn show_finds_a_users_traces_through_application_logs() {
     assert!(!ok && err.contains("no application-log call matches"), "{err}");
 }
 
+#[test]
+fn application_log_calls_are_client_spans_under_the_hop_they_name() {
+    let w = Workdir::new();
+    let logs = traces_small().join("logs");
+    let trace = &truth()[1];
+    let root = trace["root"].as_str().unwrap();
+    let boards = &trace["spans"][2];
+    assert_eq!(boards["operation"], "GET /v1/leaderboards/{id}");
+    let under = boards["self"].as_str().unwrap();
+    let call = |root: &str, parent: &str, operation: &str| {
+        format!(
+            r#"{{"root":"{root}","self":"{parent}","service":"leaderboards","operation":"{operation}","start":"2025-06-02T10:00:36.495000Z","duration_us":1200,"error":true}}"#
+        )
+    };
+    let app = [
+        call(root, under, "SELECT boards"),
+        call(root, under, "SELECT boards"),
+        call(root, "1-683d7644-ffffffffffffffffffffffff", "redis GET"),
+        call("1-nope", "root", "SELECT lost"),
+        "garbage".into(),
+    ]
+    .join("\n");
+    let app = w.write("app.jsonl", &app);
+    let args = |command: &[&str]| {
+        let paths = [
+            "--logs",
+            logs.to_str().unwrap(),
+            "--app-logs",
+            app.to_str().unwrap(),
+        ];
+        [command, &paths[..]]
+            .concat()
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>()
+    };
+    let show = args(&["show", root, "--width", "0"]);
+    let (out, err, ok) = run(&show.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(ok, "{err}");
+    assert!(
+        err.contains("application logs: 5 lines, 3 calls; rejected: 1 bad_json; without a trace: 1 bad_root"),
+        "{err}"
+    );
+    assert!(
+        err.contains("1 trace, 8 hops; 1 duplicate line dropped; parent unknown: 1 cut by the 7 KB rule, 1 whose caller never logged"),
+        "{err}"
+    );
+    let rows: Vec<&str> = out.lines().collect();
+    let at = |op: &str| {
+        rows.iter()
+            .position(|r| r.contains(op))
+            .unwrap_or_else(|| panic!("{op}: {out}"))
+    };
+    let indent = |i: usize| rows[i].find("leaderboards").unwrap();
+    let (parent, child) = (at("GET /v1/leaderboards/{id} "), at("SELECT boards"));
+    assert_eq!(child, parent + 1, "drawn right under its hop: {out}");
+    assert!(indent(child) > indent(parent), "one level deeper: {out}");
+    assert!(rows[child].contains("✗ -"), "an error, with no status: {out}");
+
+    let export = args(&["export", "--format", "jaeger", "--root", root]);
+    let (out, err, ok) = run(&export.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(ok, "{err}");
+    let jaeger: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let spans = jaeger["data"][0]["spans"].as_array().unwrap();
+    let named = |op: &str| spans.iter().find(|s| s["operationName"] == op).unwrap();
+    let tag = |s: &serde_json::Value, key: &str| {
+        s["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["key"] == key)
+            .map(|t| t["value"].clone())
+    };
+    let select = named("SELECT boards");
+    assert_eq!(select["references"][0]["spanID"], span_id(under).as_str());
+    assert_eq!(tag(select, "span.kind"), Some("client".into()));
+    assert_eq!(tag(select, "http.status_code"), None);
+    let lost = named("redis GET");
+    assert_eq!(
+        lost["references"][0]["spanID"],
+        span_id(root).as_str(),
+        "under the entry hop"
+    );
+    assert_eq!(tag(lost, "parent_unknown"), Some("caller_not_logged".into()));
+}
+
 /// OTLP/JSON read by the official protobuf definitions (tests/otlp_check.py, with the
 /// opentelemetry-proto package `make otlp-deps` installs in .venv).
 #[test]

@@ -4,7 +4,7 @@
 use compact_str::CompactString;
 
 use super::header::{HeaderError, TraceHeader};
-use super::hop::Hop;
+use super::hop::{Hop, Origin};
 use super::operation::operation;
 use crate::logs::alb::{Field, Record};
 
@@ -36,6 +36,7 @@ pub fn hop(record: &Record<'_>, input: u32, line: u64) -> Result<Hop, Untraced> 
     );
     let end = record.time_micros();
     Ok(Hop {
+        origin: Origin::Alb,
         trace: header.root,
         self_id: header.self_id,
         caller: header.caller,

@@ -267,6 +267,20 @@ fn caller_self(text: &[u8]) -> Option<CallerSelf> {
     }
 }
 
+impl CallerSelf {
+    /// `root` or `1-{8 hex}-{24 hex}`, as in the header.
+    pub fn parse(text: &[u8]) -> Option<CallerSelf> {
+        caller_self(text)
+    }
+}
+
+impl TraceId {
+    /// `1-{8 hex}-{24 hex}`, as in the header's `Root`.
+    pub fn parse(text: &[u8]) -> Option<TraceId> {
+        x_ray_id(text).map(TraceId)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,9 +6,23 @@ use compact_str::CompactString;
 
 use super::header::{BadLink, CallerSelf, HopId, TraceId};
 
-/// One request through a load balancer, as its log line tells it.
+/// Which log told of a hop.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Origin {
+    /// An ALB access-log line: a request between services (a server span).
+    #[default]
+    Alb,
+    /// An application-log line: a call the service made past every load balancer, such
+    /// as a database query (a client span; no status, bytes or load balancer).
+    App,
+}
+
+/// One request through a load balancer, as its log line tells it, or one call an
+/// application log tells of ([`Origin`]).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Hop {
+    /// Which log told of it.
+    pub origin: Origin,
     /// The trace: the header's `Root`.
     pub trace: TraceId,
     /// The header's `Self`; `None` on the entry hop, whose `Root` the load balancer made.
@@ -96,6 +110,7 @@ pub(crate) mod sample {
     pub fn hop(service: &str, self_id: Option<u128>, caller_self: Option<CallerSelf>, ms: (i64, i64)) -> Hop {
         const T0: i64 = 1_700_000_000_000_000;
         Hop {
+            origin: Origin::Alb,
             trace: ROOT,
             self_id: self_id.map(id),
             caller: caller_self.map(|_| "caller".into()),

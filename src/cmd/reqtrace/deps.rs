@@ -4,9 +4,8 @@ use std::io::Write;
 
 use anyhow::Context;
 
-use super::{instant, read_hops, LogArgs};
+use super::{instant, read_traces, LogArgs};
 use crate::trace::deps::{self, formats, Filter};
-use crate::trace::stitch;
 
 /// Print the service dependency graph of a window.
 ///
@@ -61,9 +60,7 @@ pub fn run(args: Args) -> anyhow::Result<super::Finding> {
     if from >= to {
         anyhow::bail!("--from {} is not before --to {}", args.from, args.to);
     }
-    let (hops, reading) = read_hops(&args.logs, &|h| (from..to).contains(&h.end))?;
-    let stitched = stitch::stitch(hops);
-    reading.report(&stitched);
+    let stitched = read_traces(&args.logs, &[], &|h| (from..to).contains(&h.end))?;
     let filter = Filter {
         min_calls: args.min_calls,
         min_error_rate: args.min_error_rate,

@@ -6,15 +6,16 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 
-use super::{instant, parse_root, read_hops, LogArgs};
+use super::{instant, parse_root, read_traces, LogArgs};
 use crate::trace::export::{Export, Jaeger, Otlp};
-use crate::trace::stitch;
+use crate::trace::hop::Hop;
 
 /// Export traces to Jaeger or OTLP.
 ///
 /// The traces named by --root, or every trace with a hop that started in [--from, --to);
 /// with neither, every trace in the logs. Hops whose parent is unknown are exported under
-/// their trace's root with a parent_unknown tag, never dropped.
+/// their trace's root with a parent_unknown tag, never dropped. With --app-logs, each
+/// call becomes a client span under the hop it names.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// jaeger or otlp.
@@ -29,6 +30,10 @@ pub struct Args {
     /// ... and before this one.
     #[arg(long, requires = "from")]
     to: Option<String>,
+    /// Application logs (JSON Lines, TRACING.md): their calls become client spans under
+    /// the hops they name.
+    #[arg(long, num_args = 1..)]
+    app_logs: Vec<String>,
     /// Write here instead of stdout (written whole, then renamed into place).
     #[arg(long)]
     out: Option<PathBuf>,
@@ -52,9 +57,8 @@ pub fn run(args: Args) -> anyhow::Result<super::Finding> {
         (Some(from), Some(to)) => Some((instant("from", from)?, instant("to", to)?)),
         _ => None,
     };
-    let (hops, reading) = read_hops(&args.logs, &|h| roots.is_empty() || roots.contains(&h.trace))?;
-    let mut stitched = stitch::stitch(hops);
-    reading.report(&stitched);
+    let keep = |h: &Hop| roots.is_empty() || roots.contains(&h.trace);
+    let mut stitched = read_traces(&args.logs, &args.app_logs, &keep)?;
     if let Some((from, to)) = window {
         stitched.traces.retain(|t| {
             t.spans

@@ -16,10 +16,10 @@ use super::{Finding, S3Args};
 use crate::blocks::Block;
 use crate::logs::{alb, applog};
 use crate::source;
-use crate::trace::from_alb;
 use crate::trace::header::{TraceHeader, TraceId};
 use crate::trace::hop::Hop;
-use crate::trace::stitch::Stitched;
+use crate::trace::stitch::{stitch, Stitched};
+use crate::trace::{from_alb, from_app};
 
 /// Request tracing from load-balancer logs: every request's call tree, rebuilt from
 /// ALB access logs alone (TRACING.md has the header contract services follow).
@@ -66,6 +66,7 @@ pub struct LogArgs {
 #[derive(Debug, Default)]
 pub struct Reading {
     pub lines: u64,
+    /// Hops kept (application-log calls, for those logs).
     pub hops: u64,
     /// Lines that are not ALB records, by reason.
     pub rejected: BTreeMap<&'static str, u64>,
@@ -74,16 +75,28 @@ pub struct Reading {
 }
 
 impl Reading {
-    /// The stderr line every stitching command prints: nothing read goes unaccounted.
-    pub fn report(&self, stitched: &Stitched) {
-        let mut line = format!("reqtrace: {} lines, {} hops", self.lines, self.hops);
+    /// The stderr lines every stitching command prints, one per kind of log read and the
+    /// stitch's summary: nothing read goes unaccounted.
+    fn report(&self, calls: Option<&Reading>, stitched: &Stitched) {
+        eprintln!("reqtrace: {}", self.counts("hop"));
+        if let Some(calls) = calls {
+            eprintln!("reqtrace: application logs: {}", calls.counts("call"));
+        }
+        eprintln!("reqtrace: {}", stitched.summary);
+    }
+
+    /// "9 lines, 7 hops; rejected: 1 bad_json; without a trace: 1 bad_root".
+    fn counts(&self, noun: &str) -> String {
+        let s = |n: u64| if n == 1 { "" } else { "s" };
+        let (lines, hops) = (self.lines, self.hops);
+        let mut line = format!("{lines} line{}, {hops} {noun}{}", s(lines), s(hops));
         for (what, counts) in [("rejected", &self.rejected), ("without a trace", &self.untraced)] {
             if !counts.is_empty() {
                 let parts: Vec<String> = counts.iter().map(|(r, n)| format!("{n} {r}")).collect();
                 line.push_str(&format!("; {what}: {}", parts.join(", ")));
             }
         }
-        eprintln!("{line}\nreqtrace: {}", stitched.summary);
+        line
     }
 
     fn add(&mut self, other: Reading) {
@@ -100,29 +113,81 @@ impl Reading {
     }
 }
 
-/// Every hop the logs hold for which `keep` is true, and what the other lines were.
-pub fn read_hops(
-    args: &LogArgs,
+/// The traces of every hop in the ALB logs, and of every call in `app_logs`, for which
+/// `keep` is true, stitched; what was read and stitched is reported on stderr.
+pub fn read_traces(
+    logs: &LogArgs,
+    app_logs: &[String],
+    keep: &(dyn Fn(&Hop) -> bool + Sync),
+) -> anyhow::Result<Stitched> {
+    let (mut hops, reading) = read_hops(logs, keep)?;
+    let calls = match app_logs {
+        [] => None,
+        _ => {
+            let (calls, calls_reading) = read_calls(app_logs, &logs.s3, keep)?;
+            hops.extend(calls);
+            Some(calls_reading)
+        }
+    };
+    let stitched = stitch(hops);
+    reading.report(calls.as_ref(), &stitched);
+    Ok(stitched)
+}
+
+/// Every hop the ALB logs hold for which `keep` is true, and what the other lines were.
+fn read_hops(args: &LogArgs, keep: &(dyn Fn(&Hop) -> bool + Sync)) -> anyhow::Result<(Vec<Hop>, Reading)> {
+    super::threads(args.threads)?;
+    read(&args.logs, &args.s3, keep, &|text, input, line| {
+        let record = alb::parse(text).map_err(|r| NotHop::Rejected(r.name()))?;
+        from_alb::hop(&record, input, line).map_err(|u| NotHop::Untraced(u.name()))
+    })
+}
+
+/// Every application-log call for which `keep` is true, as a hop (a child span), and what
+/// the other lines were.
+fn read_calls(
+    app_logs: &[String],
+    s3: &S3Args,
     keep: &(dyn Fn(&Hop) -> bool + Sync),
 ) -> anyhow::Result<(Vec<Hop>, Reading)> {
-    super::threads(args.threads)?;
-    let inputs = source::expand(&args.logs, &args.s3.options(&[]))?;
+    read(app_logs, s3, keep, &|text, input, line| {
+        let call = applog::parse(text).map_err(|r| NotHop::Rejected(r.name()))?;
+        from_app::hop(&call, input, line).map_err(|u| NotHop::Untraced(u.name()))
+    })
+}
+
+/// Why a line is not a hop: not a record of its log, or a record with no usable `Root`.
+enum NotHop {
+    Rejected(&'static str),
+    Untraced(&'static str),
+}
+
+/// A line, its input's index and its line number, as a hop or why it is not one.
+type ToHop = dyn Fn(&[u8], u32, u64) -> Result<Hop, NotHop> + Sync;
+
+/// Reads every line of `paths` in parallel, keeping the hops `to_hop` makes and `keep`
+/// wants, counting every other line by reason.
+fn read(
+    paths: &[String],
+    s3: &S3Args,
+    keep: &(dyn Fn(&Hop) -> bool + Sync),
+    to_hop: &ToHop,
+) -> anyhow::Result<(Vec<Hop>, Reading)> {
+    let inputs = source::expand(paths, &s3.options(&[]))?;
     let mut hops = Vec::new();
     let mut reading = Reading::default();
     let process = |block: &Block| {
         let mut part = (Vec::new(), Reading::default());
         for (line, text) in block.lines() {
             part.1.lines += 1;
-            match alb::parse(text) {
-                Err(reason) => *part.1.rejected.entry(reason.name()).or_default() += 1,
-                Ok(record) => match from_alb::hop(&record, block.input as u32, line) {
-                    Err(why) => *part.1.untraced.entry(why.name()).or_default() += 1,
-                    Ok(hop) if keep(&hop) => {
-                        part.1.hops += 1;
-                        part.0.push(hop);
-                    }
-                    Ok(_) => {}
-                },
+            match to_hop(text, block.input as u32, line) {
+                Err(NotHop::Rejected(reason)) => *part.1.rejected.entry(reason).or_default() += 1,
+                Err(NotHop::Untraced(reason)) => *part.1.untraced.entry(reason).or_default() += 1,
+                Ok(hop) if keep(&hop) => {
+                    part.1.hops += 1;
+                    part.0.push(hop);
+                }
+                Ok(_) => {}
             }
         }
         part

@@ -5,8 +5,8 @@ use std::io::Write;
 
 use anyhow::Context;
 
-use super::{instant, parse_root, read_hops, roots_from_app_logs, LogArgs};
-use crate::trace::{show, stitch};
+use super::{instant, parse_root, read_traces, roots_from_app_logs, LogArgs};
+use crate::trace::show;
 
 /// Show a request's call tree: service, operation, status, start offset, duration and
 /// a waterfall bar per hop; errors marked ✗, hops whose parent is unknown marked ?.
@@ -25,7 +25,8 @@ pub struct Args {
     /// Find the trace of this request id in the application logs.
     #[arg(long, requires = "app_logs", conflicts_with_all = ["root", "user"])]
     request_id: Option<String>,
-    /// Application logs (JSON Lines, TRACING.md) for --user and --request-id.
+    /// Application logs (JSON Lines, TRACING.md): for --user and --request-id, and their
+    /// calls are drawn under the hops they name (status -).
     #[arg(long, num_args = 1..)]
     app_logs: Vec<String>,
     /// With --user: calls starting at or after this instant (RFC 3339).
@@ -61,9 +62,7 @@ pub fn run(args: Args) -> anyhow::Result<super::Finding> {
     if roots.is_empty() {
         anyhow::bail!("no application-log call matches; no trace to show");
     }
-    let (hops, reading) = read_hops(&args.logs, &|h| roots.contains(&h.trace))?;
-    let stitched = stitch::stitch(hops);
-    reading.report(&stitched);
+    let stitched = read_traces(&args.logs, &args.app_logs, &|h| roots.contains(&h.trace))?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     for root in &roots {

@@ -11,8 +11,9 @@
 //!
 //! Tags: `span.kind`, `http.method`, `http.status_code`, `error` (only when true), `elb`,
 //! `elb.status_code`, `elb.error_reason`, `elb.classification`, `caller`, `parent_unknown`
-//! (the reason's name) and `synthetic` on a stand-in root; a span whose parent is unknown
-//! also carries a warning saying why, which the UI shows on the span.
+//! (the reason's name) and `synthetic` on a stand-in root. An application-log call is
+//! `span.kind` `client` with only `error`, `caller` and `parent_unknown` besides. A span
+//! whose parent is unknown also carries a warning saying why, which the UI shows on it.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -20,6 +21,7 @@ use std::io::Write;
 use serde::Serialize;
 
 use super::{route, span_hex, Export};
+use crate::trace::hop::{Hop, Origin};
 use crate::trace::stitch::{Span, Trace};
 
 pub struct Jaeger;
@@ -184,11 +186,25 @@ fn span<'a>(t: &'a Trace, s: &'a Span, trace_id: &str, services: &BTreeMap<&str,
 }
 
 fn tags(s: &Span) -> Vec<Tag<'_>> {
-    let mut tags = vec![Tag::str("span.kind", "server")];
-    let Some(h) = &s.hop else {
-        tags.push(Tag::yes("synthetic"));
-        return tags;
+    let kind = match s.hop.as_ref().map(|h| h.origin) {
+        Some(Origin::App) => "client",
+        _ => "server",
     };
+    let mut tags = vec![Tag::str("span.kind", kind)];
+    match &s.hop {
+        None => tags.push(Tag::yes("synthetic")),
+        Some(h) if h.origin == Origin::Alb => http_tags(h, &mut tags),
+        Some(h) => tags.extend(h.error.then(|| Tag::yes("error"))),
+    }
+    if let Some(h) = &s.hop {
+        tags.extend(h.caller.as_deref().map(|c| Tag::str("caller", c)));
+    }
+    tags.extend(s.unknown.map(|u| Tag::str("parent_unknown", u.name())));
+    tags
+}
+
+/// What the load balancer logged of a request.
+fn http_tags<'a>(h: &'a Hop, tags: &mut Vec<Tag<'a>>) {
     tags.push(Tag::str("http.method", h.method()));
     tags.extend(route(&h.operation).map(|r| Tag::str("http.route", r)));
     tags.extend(h.status.map(|code| Tag::int("http.status_code", code)));
@@ -203,9 +219,6 @@ fn tags(s: &Span) -> Vec<Tag<'_>> {
             .as_deref()
             .map(|c| Tag::str("elb.classification", c)),
     );
-    tags.extend(h.caller.as_deref().map(|c| Tag::str("caller", c)));
-    tags.extend(s.unknown.map(|u| Tag::str("parent_unknown", u.name())));
-    tags
 }
 
 fn warnings(s: &Span) -> Option<Vec<String>> {
@@ -392,6 +405,30 @@ mod tests {
         let synthetic = &file["data"][1]["spans"][0];
         assert_eq!(synthetic["operationName"], "(entry hop not logged)");
         assert_eq!(synthetic["tags"][1]["key"], "synthetic");
+    }
+
+    #[test]
+    fn an_application_log_call_is_a_client_span_with_only_its_own_tags() {
+        let mut query = hop("cart", Some(9), Some(CallerSelf::Hop(id(404))), (6, 9));
+        (query.origin, query.operation, query.error) = (Origin::App, "SELECT carts".into(), true);
+        let file = exported(&stitch(vec![hop("web", None, None, (0, 100)), query]).traces);
+        let call = &file["data"][0]["spans"][1];
+        let tags: Vec<String> = call["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| format!("{}={}", t["key"], t["value"]))
+            .collect();
+        assert_eq!(
+            tags,
+            [
+                r#""span.kind"="client""#,
+                r#""error"=true"#,
+                r#""caller"="caller""#,
+                r#""parent_unknown"="caller_not_logged""#,
+            ]
+        );
+        check_loadable(&file);
     }
 
     proptest::proptest! {

@@ -7,7 +7,8 @@
 //!
 //! Shape: one `resourceSpans` per service (by name), `service.name` its only resource
 //! attribute, one scope `reqtrace`; its spans in trace order, then tree order. Every span
-//! is `kind` 2 (SERVER: a load balancer saw a request arrive); status code 2 (ERROR) for an
+//! is `kind` 2 (SERVER: a load balancer saw a request arrive) but an application-log call,
+//! `kind` 3 (CLIENT: the service called out) with no HTTP attributes; status code 2 (ERROR) for an
 //! error, with `error_reason` as the message, else 0 (UNSET). The root has no
 //! `parentSpanId`. Attributes follow the HTTP semantic conventions where one fits
 //! (`http.request.method`, `http.route`, `http.response.status_code`, body sizes), else
@@ -19,12 +20,14 @@ use std::io::Write;
 use serde::Serialize;
 
 use super::{route, span_hex, Export};
+use crate::trace::hop::{Hop, Origin};
 use crate::trace::stitch::{Span, Trace};
 
 pub struct Otlp;
 
-/// `SPAN_KIND_SERVER`.
+/// `SPAN_KIND_SERVER`, `SPAN_KIND_CLIENT`.
 const SERVER: u8 = 2;
+const CLIENT: u8 = 3;
 /// `STATUS_CODE_UNSET`, `STATUS_CODE_ERROR`.
 const UNSET: u8 = 0;
 const ERROR: u8 = 2;
@@ -154,7 +157,10 @@ fn span<'a>(t: &Trace, s: &'a Span) -> OtlpSpan<'a> {
         span_id: span_hex(s.span_id),
         parent_span_id: s.parent.and_then(|p| t.spans.get(p)).map(|p| span_hex(p.span_id)),
         name: s.operation(),
-        kind: SERVER,
+        kind: match s.hop.as_ref().map(|h| h.origin) {
+            Some(Origin::App) => CLIENT,
+            _ => SERVER,
+        },
         start_time_unix_nano: nanos(s.start),
         end_time_unix_nano: nanos(s.start + s.duration()),
         attributes: attributes(s),
@@ -178,6 +184,19 @@ fn attributes(s: &Span) -> Vec<KeyValue<'_>> {
         });
         return attrs;
     };
+    if h.origin == Origin::Alb {
+        http_attributes(h, &mut attrs);
+    }
+    attrs.extend(h.caller.as_deref().map(|c| KeyValue::str("reqtrace.caller", c)));
+    attrs.extend(
+        s.unknown
+            .map(|u| KeyValue::str("reqtrace.parent_unknown", u.name())),
+    );
+    attrs
+}
+
+/// What the load balancer logged of a request.
+fn http_attributes<'a>(h: &'a Hop, attrs: &mut Vec<KeyValue<'a>>) {
     attrs.push(KeyValue::str("http.request.method", h.method()));
     attrs.extend(route(&h.operation).map(|r| KeyValue::str("http.route", r)));
     attrs.extend(
@@ -207,12 +226,6 @@ fn attributes(s: &Span) -> Vec<KeyValue<'_>> {
             .as_deref()
             .map(|c| KeyValue::str("reqtrace.classification", c)),
     );
-    attrs.extend(h.caller.as_deref().map(|c| KeyValue::str("reqtrace.caller", c)));
-    attrs.extend(
-        s.unknown
-            .map(|u| KeyValue::str("reqtrace.parent_unknown", u.name())),
-    );
-    attrs
 }
 
 /// Unix microseconds as decimal nanoseconds, clamped to the field's u64.
@@ -272,6 +285,36 @@ mod tests {
         Otlp.write(&stitch(hops()).traces, &mut out).unwrap();
         std::fs::write(&path, out).unwrap();
         println!("wrote {}", path.display());
+    }
+
+    #[test]
+    fn an_application_log_call_is_a_client_span_without_http_attributes() {
+        let mut query = hop("cart", Some(3), Some(CallerSelf::Hop(id(1))), (6, 9));
+        (query.origin, query.operation, query.error) = (Origin::App, "SELECT carts".into(), true);
+        let mut hops = hops();
+        hops.push(query);
+        let mut out = Vec::new();
+        Otlp.write(&stitch(hops).traces, &mut out).unwrap();
+        let file: Value = serde_json::from_slice(&out).unwrap();
+        let spans = &file["resourceSpans"][3]["scopeSpans"][0]["spans"];
+        let call = spans
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == "SELECT carts")
+            .unwrap();
+        assert_eq!(
+            (&call["kind"], &call["parentSpanId"]),
+            (&json!(3), &json!("0000000000000001"))
+        );
+        assert_eq!(call["status"]["code"], 2);
+        let keys: Vec<&Value> = call["attributes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| &a["key"])
+            .collect();
+        assert_eq!(keys, ["reqtrace.caller"]);
     }
 
     #[test]
