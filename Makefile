@@ -6,7 +6,7 @@ GENERATED := testdata/generated
 
 CHROMIUM ?= chromium
 
-.PHONY: build demo test lint browser moto otlp-deps sql-test testdata traces-small bench bench-data fuzz drill clean
+.PHONY: build demo test lint browser moto otlp-deps sql-test testdata traces-small bench bench-data bench-trace bench-trace-data fuzz drill clean
 
 build:
 	$(CARGO) build --release --locked
@@ -124,9 +124,41 @@ bench-data:
 ## not part of make test). BASELINE=path/to/streak-repair also runs an earlier build in the
 ## same rounds, for before/after ratios. Criterion micro-benchmarks: cargo bench --bench stages.
 BASELINE ?=
-bench: bench-data $(SQL_DEPS)
+bench: bench-data bench-trace-data $(SQL_DEPS)
 	$(CARGO) build --release --locked --bin streak-repair
 	.venv/bin/python bench/bench.py --runs 5 $(if $(BASELINE),--baseline $(BASELINE))
+	$(MAKE) --no-print-directory bench-trace
+
+## reqtrace's benchmark data from examples/gen_traffic.rs (deterministic; ~2.2 GB of disk,
+## about a minute): traces/all/logs: ~1 GiB of plain ALB logs, one hour of 56,000 requests
+## through 30 services (the generator's gzip objects, unzipped; 1% of objects delivered
+## twice, 1% of lines late, 2% of hops cut), with the generator's edges.json and root.txt
+## (the middle request's Root); traces/half/logs: every other line of each of those files.
+TRACES := $(BENCH)/traces
+TRACE_GEN := target/release/examples/gen_traffic --requests 56000 --services 30 \
+	--from 2025-06-02T09:00:00Z --duration 1h --seed 5
+bench-trace-data:
+	$(CARGO) build --release --locked --example gen_traffic
+	test -f $(TRACES)/all/.done || { rm -rf $(TRACES)/all $(TRACES)/half \
+	  && $(TRACE_GEN) --out $(TRACES)/all/logs --truth $(TRACES)/all/truth.jsonl \
+	  && sed -n '28000{s/^{"root":"\([^"]*\)".*/\1/p;q}' $(TRACES)/all/truth.jsonl > $(TRACES)/all/root.txt \
+	  && test -s $(TRACES)/all/root.txt && rm $(TRACES)/all/truth.jsonl \
+	  && find $(TRACES)/all/logs -name '*.log.gz' -exec gunzip {} + \
+	  && touch $(TRACES)/all/.done; }
+	test -f $(TRACES)/half/.done || { rm -rf $(TRACES)/half \
+	  && cd $(TRACES)/all/logs && find . -type f -name '*.log' | sort | while read -r f; do \
+	    mkdir -p ../../half/logs/$$(dirname "$$f") && sed -n 'p;n' "$$f" > ../../half/logs/"$$f" || exit 1; done \
+	  && touch ../../half/.done; }
+
+## grep -rF ROOT against reqtrace show ROOT, wc -l against reqtrace deps over the whole
+## hour (both on traces/all), and deps' peak RSS on all against half: warm page cache,
+## interleaved, median of 5; prints the table and rewrites only the reqtrace section of
+## bench/results.md (a few minutes). REQTRACE_BASELINE=path/to/reqtrace also runs an
+## earlier build in the same rounds.
+REQTRACE_BASELINE ?=
+bench-trace: bench-trace-data
+	$(CARGO) build --release --locked --bin reqtrace
+	python3 bench/reqtrace.py --runs 5 $(if $(REQTRACE_BASELINE),--baseline $(REQTRACE_BASELINE))
 
 ## The large drill (tests/drill.rs): DRILL_LEARNERS simulated learners through the
 ## switch, the client library, a recording proxy in front of moto, and the repair job;

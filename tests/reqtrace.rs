@@ -347,7 +347,7 @@ fn application_log_calls_are_client_spans_under_the_hop_they_name() {
         call(root, under, "SELECT boards"),
         call(root, "1-683d7644-ffffffffffffffffffffffff", "redis GET"),
         call("1-nope", "root", "SELECT lost"),
-        "garbage".into(),
+        format!("garbage naming {root}"),
     ]
     .join("\n");
     let app = w.write("app.jsonl", &app);
@@ -368,7 +368,7 @@ fn application_log_calls_are_client_spans_under_the_hop_they_name() {
     let (out, err, ok) = run(&show.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(ok, "{err}");
     assert!(
-        err.contains("application logs: 5 lines, 3 calls; rejected: 1 bad_json; without a trace: 1 bad_root"),
+        err.contains("application logs: 5 lines (4 naming the trace), 3 calls; rejected: 1 bad_json"),
         "{err}"
     );
     assert!(
@@ -387,11 +387,22 @@ fn application_log_calls_are_client_spans_under_the_hop_they_name() {
     assert!(indent(child) > indent(parent), "one level deeper: {out}");
     assert!(rows[child].contains("✗ -"), "an error, with no status: {out}");
 
-    let export = args(&["export", "--format", "jaeger", "--root", root]);
+    // Every trace: every line parsed, and counted by what it is.
+    let export = args(&["export", "--format", "jaeger"]);
     let (out, err, ok) = run(&export.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(ok, "{err}");
+    assert!(
+        err.contains("application logs: 5 lines, 3 calls; rejected: 1 bad_json; without a trace: 1 bad_root"),
+        "{err}"
+    );
     let jaeger: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let spans = jaeger["data"][0]["spans"].as_array().unwrap();
+    let id = root.replace("1-", "").replace('-', "");
+    let trace = jaeger["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["traceID"] == id.as_str());
+    let spans = trace.unwrap()["spans"].as_array().unwrap();
     let named = |op: &str| spans.iter().find(|s| s["operationName"] == op).unwrap();
     let tag = |s: &serde_json::Value, key: &str| {
         s["tags"]

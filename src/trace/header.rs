@@ -48,6 +48,13 @@ impl fmt::Display for TraceId {
     }
 }
 
+impl TraceId {
+    /// As logged, lowercased: `1-{8 hex}-{24 hex}`.
+    pub fn logged(self) -> String {
+        HopId(self.0).to_string()
+    }
+}
+
 /// As logged, lowercased: `1-{8 hex}-{24 hex}`.
 impl fmt::Display for HopId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -60,7 +60,7 @@ pub fn run(args: Args) -> anyhow::Result<super::Finding> {
     if from >= to {
         anyhow::bail!("--from {} is not before --to {}", args.from, args.to);
     }
-    let stitched = read_traces(&args.logs, &[], &|h| (from..to).contains(&h.end))?;
+    let stitched = read_traces(&args.logs, &[], &[], &|h| (from..to).contains(&h.end))?;
     let filter = Filter {
         min_calls: args.min_calls,
         min_error_rate: args.min_error_rate,

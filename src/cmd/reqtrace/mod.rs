@@ -10,6 +10,7 @@ pub mod sql;
 
 use std::collections::BTreeMap;
 
+use aho_corasick::AhoCorasick;
 use clap::{Parser, Subcommand};
 
 use super::{Finding, S3Args};
@@ -66,6 +67,8 @@ pub struct LogArgs {
 #[derive(Debug, Default)]
 pub struct Reading {
     pub lines: u64,
+    /// Lines not parsed because they name none of the traces asked for.
+    pub unnamed: u64,
     /// Hops kept (application-log calls, for those logs).
     pub hops: u64,
     /// Lines that are not ALB records, by reason.
@@ -89,7 +92,11 @@ impl Reading {
     fn counts(&self, noun: &str) -> String {
         let s = |n: u64| if n == 1 { "" } else { "s" };
         let (lines, hops) = (self.lines, self.hops);
-        let mut line = format!("{lines} line{}, {hops} {noun}{}", s(lines), s(hops));
+        let mut line = format!("{lines} line{}", s(lines));
+        if self.unnamed > 0 {
+            line.push_str(&format!(" ({} naming the trace)", lines - self.unnamed));
+        }
+        line.push_str(&format!(", {hops} {noun}{}", s(hops)));
         for (what, counts) in [("rejected", &self.rejected), ("without a trace", &self.untraced)] {
             if !counts.is_empty() {
                 let parts: Vec<String> = counts.iter().map(|(r, n)| format!("{n} {r}")).collect();
@@ -101,6 +108,7 @@ impl Reading {
 
     fn add(&mut self, other: Reading) {
         self.lines += other.lines;
+        self.unnamed += other.unnamed;
         self.hops += other.hops;
         for (into, from) in [
             (&mut self.rejected, other.rejected),
@@ -115,16 +123,31 @@ impl Reading {
 
 /// The traces of every hop in the ALB logs, and of every call in `app_logs`, for which
 /// `keep` is true, stitched; what was read and stitched is reported on stderr.
+///
+/// With `roots`, only lines naming one of them are parsed (found by a SIMD substring
+/// search, in any case, as the header's grammar allows): a hop of those traces carries
+/// its root in its line, so `show` reads at the speed of `grep -F`. The others are
+/// counted, not parsed, so their rejections are `scan`'s to tell.
 pub fn read_traces(
     logs: &LogArgs,
     app_logs: &[String],
+    roots: &[TraceId],
     keep: &(dyn Fn(&Hop) -> bool + Sync),
 ) -> anyhow::Result<Stitched> {
-    let (mut hops, reading) = read_hops(logs, keep)?;
+    let naming = match roots {
+        [] => None,
+        _ => Some(
+            AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(roots.iter().map(|r| r.logged()))?,
+        ),
+    };
+    let naming = naming.as_ref();
+    let (mut hops, reading) = read_hops(logs, naming, keep)?;
     let calls = match app_logs {
         [] => None,
         _ => {
-            let (calls, calls_reading) = read_calls(app_logs, &logs.s3, keep)?;
+            let (calls, calls_reading) = read_calls(app_logs, &logs.s3, naming, keep)?;
             hops.extend(calls);
             Some(calls_reading)
         }
@@ -135,9 +158,13 @@ pub fn read_traces(
 }
 
 /// Every hop the ALB logs hold for which `keep` is true, and what the other lines were.
-fn read_hops(args: &LogArgs, keep: &(dyn Fn(&Hop) -> bool + Sync)) -> anyhow::Result<(Vec<Hop>, Reading)> {
+fn read_hops(
+    args: &LogArgs,
+    naming: Option<&AhoCorasick>,
+    keep: &(dyn Fn(&Hop) -> bool + Sync),
+) -> anyhow::Result<(Vec<Hop>, Reading)> {
     super::threads(args.threads)?;
-    read(&args.logs, &args.s3, keep, &|text, input, line| {
+    read(&args.logs, &args.s3, naming, keep, &|text, input, line| {
         let record = alb::parse(text).map_err(|r| NotHop::Rejected(r.name()))?;
         from_alb::hop(&record, input, line).map_err(|u| NotHop::Untraced(u.name()))
     })
@@ -148,9 +175,10 @@ fn read_hops(args: &LogArgs, keep: &(dyn Fn(&Hop) -> bool + Sync)) -> anyhow::Re
 fn read_calls(
     app_logs: &[String],
     s3: &S3Args,
+    naming: Option<&AhoCorasick>,
     keep: &(dyn Fn(&Hop) -> bool + Sync),
 ) -> anyhow::Result<(Vec<Hop>, Reading)> {
-    read(app_logs, s3, keep, &|text, input, line| {
+    read(app_logs, s3, naming, keep, &|text, input, line| {
         let call = applog::parse(text).map_err(|r| NotHop::Rejected(r.name()))?;
         from_app::hop(&call, input, line).map_err(|u| NotHop::Untraced(u.name()))
     })
@@ -165,11 +193,12 @@ enum NotHop {
 /// A line, its input's index and its line number, as a hop or why it is not one.
 type ToHop = dyn Fn(&[u8], u32, u64) -> Result<Hop, NotHop> + Sync;
 
-/// Reads every line of `paths` in parallel, keeping the hops `to_hop` makes and `keep`
-/// wants, counting every other line by reason.
+/// Reads every line of `paths` in parallel (or, with `naming`, every line it matches),
+/// keeping the hops `to_hop` makes and `keep` wants, counting every other line by reason.
 fn read(
     paths: &[String],
     s3: &S3Args,
+    naming: Option<&AhoCorasick>,
     keep: &(dyn Fn(&Hop) -> bool + Sync),
     to_hop: &ToHop,
 ) -> anyhow::Result<(Vec<Hop>, Reading)> {
@@ -178,8 +207,13 @@ fn read(
     let mut reading = Reading::default();
     let process = |block: &Block| {
         let mut part = (Vec::new(), Reading::default());
-        for (line, text) in block.lines() {
-            part.1.lines += 1;
+        part.1.lines = block.line_count;
+        let lines: Vec<(u64, &[u8])> = match naming {
+            None => block.lines().collect(),
+            Some(roots) => lines_naming(block, roots),
+        };
+        part.1.unnamed = block.line_count - lines.len() as u64;
+        for (line, text) in lines {
             match to_hop(text, block.input as u32, line) {
                 Err(NotHop::Rejected(reason)) => *part.1.rejected.entry(reason).or_default() += 1,
                 Err(NotHop::Untraced(reason)) => *part.1.untraced.entry(reason).or_default() += 1,
@@ -205,6 +239,24 @@ fn read(
         },
     )?;
     Ok((hops, reading))
+}
+
+/// The lines of `block` that `roots` matches, with their numbers.
+fn lines_naming<'a>(block: &'a Block, roots: &AhoCorasick) -> Vec<(u64, &'a [u8])> {
+    let data = &block.data[..];
+    let (mut lines, mut number, mut counted_to, mut next) = (Vec::new(), block.first_line, 0, 0);
+    for hit in roots.find_iter(data) {
+        if hit.start() < next {
+            continue; // a second match in a line already taken
+        }
+        let start = memchr::memrchr(b'\n', &data[..hit.start()]).map_or(0, |i| i + 1);
+        let end = memchr::memchr(b'\n', &data[hit.end()..]).map_or(data.len(), |i| hit.end() + i);
+        number += memchr::memchr_iter(b'\n', &data[counted_to..start]).count() as u64;
+        counted_to = start;
+        lines.push((number, &data[start..end]));
+        next = end + 1;
+    }
+    lines
 }
 
 /// The traces app-log calls name for a user or a request id, within `[from, to)`.
@@ -258,4 +310,37 @@ pub fn instant(flag: &str, text: &str) -> anyhow::Result<i64> {
         .parse()
         .map_err(|e| anyhow::anyhow!("--{flag} {text:?} is not an RFC 3339 instant: {e}"))?;
     Ok(at.as_microsecond())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_naming_finds_a_root_in_any_case_once_per_line_with_its_number() {
+        let root = parse_root("1-683d7644-459fe5cb118e733d5a346c5b").unwrap();
+        let roots = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build([root.logged()])
+            .unwrap();
+        let data = "other\nRoot=1-683d7644-459fe5cb118e733d5a346c5b twice 1-683d7644-459fe5cb118e733d5a346c5b\n\
+                    other\nRoot=1-683D7644-459FE5CB118E733D5A346C5B\nlast 1-683d7644-459fe5cb118e733d5a346c5b";
+        let block = Block {
+            input: 0,
+            first_line: 10,
+            line_count: 5,
+            data: data.as_bytes().to_vec(),
+        };
+        let found: Vec<(u64, &str)> = lines_naming(&block, &roots)
+            .into_iter()
+            .map(|(n, l)| (n, std::str::from_utf8(l).unwrap()))
+            .collect();
+        let all: Vec<(u64, &str)> = block
+            .lines()
+            .map(|(n, l)| (n, std::str::from_utf8(l).unwrap()))
+            .filter(|(_, l)| l.to_lowercase().contains("1-683d7644-459fe5cb118e733d5a346c5b"))
+            .collect();
+        assert_eq!(found, all);
+        assert_eq!(found.iter().map(|f| f.0).collect::<Vec<_>>(), [11, 13, 14]);
+    }
 }

@@ -62,7 +62,7 @@ pub fn run(args: Args) -> anyhow::Result<super::Finding> {
     if roots.is_empty() {
         anyhow::bail!("no application-log call matches; no trace to show");
     }
-    let stitched = read_traces(&args.logs, &args.app_logs, &|h| roots.contains(&h.trace))?;
+    let stitched = read_traces(&args.logs, &args.app_logs, &roots, &|h| roots.contains(&h.trace))?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     for root in &roots {
