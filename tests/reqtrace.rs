@@ -590,3 +590,153 @@ fn deps_edges_are_the_generators_with_cut_calls_under_no_caller() {
         "header, gateway→auth and auth→leaderboards: {text}"
     );
 }
+
+/// One table as Athena's UNLOAD writes it: a Parquet file.
+fn parquet(columns: Vec<(&str, arrow_array::ArrayRef)>) -> Vec<u8> {
+    let batch = arrow_array::RecordBatch::try_from_iter(columns).unwrap();
+    let mut bytes = Vec::new();
+    let mut writer = parquet::arrow::ArrowWriter::try_new(&mut bytes, batch.schema(), None).unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+    bytes
+}
+
+/// Every line of the small case's log objects, duplicated object included.
+fn small_case_lines() -> Vec<String> {
+    use std::io::Read;
+    let mut lines = Vec::new();
+    for entry in walkdir::WalkDir::new(traces_small().join("logs")).sort_by_file_name() {
+        let path = entry.unwrap().into_path();
+        if path.is_file() {
+            let mut text = String::new();
+            flate2::read::MultiGzDecoder::new(fs::File::open(&path).unwrap())
+                .read_to_string(&mut text)
+                .unwrap();
+            lines.extend(text.lines().map(String::from));
+        }
+    }
+    lines
+}
+
+/// `reqtrace args` against moto's Athena, whose queries succeed a second after they start:
+/// when the run announces a query's result folder, `result(name)` is put there as UNLOAD
+/// would write it. Returns stdout and stderr, after checking the run succeeded.
+fn through_athena(args: &[&str], result: &dyn Fn(&str) -> Vec<u8>) -> (String, String) {
+    use std::io::{BufRead, BufReader, Read};
+    let moto = Moto::start();
+    let (runtime, client) = moto.client();
+    runtime
+        .block_on(client.create_bucket().bucket("athena-results").send())
+        .unwrap();
+    moto.moto_api(
+        "/moto-api/state-manager/set-transition",
+        r#"{"model_name": "athena::execution", "transition": {"progression": "time", "seconds": 1}}"#,
+    );
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("reqtrace"))
+        .args(args)
+        .args(["--source", "athena", "--output-location", "s3://athena-results/"])
+        .args(["--endpoint-url", &moto.endpoint, "--s3-path-style"])
+        .envs(MOTO_ENV)
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ENDPOINT_URL")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = String::new();
+    for line in BufReader::new(child.stderr.take().unwrap()).lines() {
+        let line = line.unwrap();
+        let announced = line
+            .strip_prefix("athena: ")
+            .and_then(|l| l.split_once(": results to s3://athena-results/"));
+        if let Some((name, folder)) = announced {
+            let key = format!("{folder}part-0.parquet");
+            put(&runtime, &client, "athena-results", &key, result(name));
+        }
+        stderr += &line;
+        stderr.push('\n');
+    }
+    let mut stdout = String::new();
+    child.stdout.take().unwrap().read_to_string(&mut stdout).unwrap();
+    assert!(child.wait().unwrap().success(), "{stderr}");
+    (stdout, stderr)
+}
+
+#[test]
+fn show_and_deps_through_athena_draw_what_the_logs_give() {
+    use arrow_array::{ArrayRef, Float64Array, Int64Array, StringArray};
+    use std::sync::Arc;
+    let logs = traces_small().join("logs");
+    let root = truth()[1]["root"].as_str().unwrap().to_string();
+    // The trace query's result: the lines naming the root, in no order, repeats kept.
+    let mut lines: Vec<String> = small_case_lines()
+        .into_iter()
+        .filter(|l| l.contains(&root))
+        .collect();
+    lines.reverse();
+    lines.push(lines[0].clone()); // a log object delivered twice
+    let trace_result = |name: &str| {
+        assert_eq!(name, "trace");
+        let column: ArrayRef = Arc::new(StringArray::from(lines.clone()));
+        parquet(vec![("line", column)])
+    };
+    let (shown, err) = through_athena(&["show", &root], &trace_result);
+    assert!(err.contains("reqtrace: athena: 1 query, "), "{err}");
+    assert!(
+        err.contains("1 trace, 6 hops; 1 duplicate line dropped; parent unknown: 1 cut by the 7 KB rule"),
+        "{err}"
+    );
+    let (want, _, _) = run(&["show", &root, "--logs", logs.to_str().unwrap()]);
+    assert_eq!(shown, want);
+
+    // The edges query's result: the rows sql/alb_edges.sql gives (tests/alb_sql_check.py
+    // holds it to the local edges), here the local run's own.
+    let window = ["--from", "2025-06-02T09:00:00Z", "--to", "2025-06-02T11:00:00Z"];
+    let local = |format: &str| {
+        let args = [
+            &["deps", "--format", format, "--logs", logs.to_str().unwrap()][..],
+            &window[..],
+        ]
+        .concat();
+        run(&args).0
+    };
+    let json: serde_json::Value = serde_json::from_str(&local("json")).unwrap();
+    let edges = json["edges"].as_array().unwrap().clone();
+    let edges_result = |name: &str| {
+        assert_eq!(name, "edges");
+        let text = |k: &str| -> ArrayRef {
+            let values = edges.iter().map(|e| e[k].as_str().filter(|c| *c != "(none)"));
+            Arc::new(StringArray::from_iter(values))
+        };
+        let int = |k: &str| -> ArrayRef {
+            Arc::new(Int64Array::from_iter_values(
+                edges.iter().map(|e| e[k].as_i64().unwrap()),
+            ))
+        };
+        let float =
+            |k: &str| -> ArrayRef { Arc::new(Float64Array::from_iter(edges.iter().map(|e| e[k].as_f64()))) };
+        let mut columns = vec![("caller", text("caller")), ("callee", text("callee"))];
+        for k in ["calls", "errors", "entries", "request_bytes", "response_bytes"] {
+            columns.push((k, int(k)));
+        }
+        for k in ["p50_ms", "p99_ms", "gap_p50_ms"] {
+            columns.push((k, float(k)));
+        }
+        columns.reverse(); // column order is the query's business, not the reader's
+        parquet(columns)
+    };
+    for format in ["text", "json", "dot"] {
+        let (got, err) = through_athena(
+            &[&["deps", "--format", format][..], &window[..]].concat(),
+            &edges_result,
+        );
+        assert!(err.contains("reqtrace: athena: 1 query, "), "{err}");
+        if format == "json" {
+            // The rows above went through serde_json's float parsing: compare as it reads.
+            let parse = |t: &str| serde_json::from_str::<serde_json::Value>(t).unwrap();
+            assert_eq!(parse(&got), parse(&local(format)), "--format json");
+        } else {
+            assert_eq!(got, local(format), "--format {format}");
+        }
+    }
+}

@@ -4,8 +4,9 @@ use std::io::Write;
 
 use anyhow::Context;
 
-use super::{instant, read_traces, LogArgs};
-use crate::trace::deps::{self, formats, Filter};
+use super::{instant, read_traces, LogArgs, SourceArgs};
+use crate::source::athena::alb::AlbEdgeRow;
+use crate::trace::deps::{self, formats, Edge, Filter};
 
 /// Print the service dependency graph of a window.
 ///
@@ -14,7 +15,8 @@ use crate::trace::deps::{self, formats, Filter};
 /// p50/p99 latency, bytes, and the median time between services (latency minus the
 /// target's own processing time). Edges are flagged for oversized responses, repeated
 /// errors and latency between services (thresholds in src/trace/deps/mod.rs). The rules are
-/// sql/alb_edges.sql's, so `reqtrace sql --query edges` gives the same edges in Athena.
+/// sql/alb_edges.sql's, so --source athena (which runs that query over the ALB table) gives
+/// the same edges, its percentiles Athena's approximations (rank error about 1%).
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Hops that ended at or after this instant (RFC 3339).
@@ -44,6 +46,8 @@ pub struct Args {
     flagged: bool,
     #[command(flatten)]
     logs: LogArgs,
+    #[command(flatten)]
+    source: SourceArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -60,7 +64,6 @@ pub fn run(args: Args) -> anyhow::Result<super::Finding> {
     if from >= to {
         anyhow::bail!("--from {} is not before --to {}", args.from, args.to);
     }
-    let stitched = read_traces(&args.logs, &[], &[], &|h| (from..to).contains(&h.end))?;
     let filter = Filter {
         min_calls: args.min_calls,
         min_error_rate: args.min_error_rate,
@@ -68,7 +71,15 @@ pub fn run(args: Args) -> anyhow::Result<super::Finding> {
         min_mean_response_bytes: args.min_response_bytes,
         flagged_only: args.flagged,
     };
-    let mut edges = deps::edges(&stitched.traces, from, to);
+    let mut edges = match args.source.edges(&args.logs, from, to)? {
+        Some(rows) => rows.into_iter().map(edge).collect(),
+        None => {
+            let keep = |h: &crate::trace::hop::Hop| (from..to).contains(&h.end);
+            let stitched = read_traces(&args.logs, None, &[], &[], &keep)?;
+            deps::edges(&stitched.traces, from, to)
+        }
+    };
+    edges.sort_by(|a, b| (&a.caller, &a.callee).cmp(&(&b.caller, &b.callee)));
     edges.retain(|e| filter.keeps(e));
     let format: &dyn formats::Format = match args.format {
         Format::Text => &formats::Text,
@@ -82,4 +93,21 @@ pub fn run(args: Args) -> anyhow::Result<super::Finding> {
     format.write(&edges, &mut out)?;
     out.flush().context("cannot write to stdout")?;
     Ok(super::Finding::Clean)
+}
+
+/// An edge as Athena aggregated it, flagged by the same rules as a local one.
+fn edge(row: AlbEdgeRow) -> Edge {
+    deps::flagged(Edge {
+        caller: row.caller.unwrap_or_else(|| deps::NO_CALLER.to_string()),
+        callee: row.callee,
+        calls: row.calls,
+        errors: row.errors,
+        entries: row.entries,
+        p50_ms: row.p50_ms,
+        p99_ms: row.p99_ms,
+        request_bytes: row.request_bytes,
+        response_bytes: row.response_bytes,
+        gap_p50_ms: row.gap_p50_ms,
+        flags: Vec::new(),
+    })
 }

@@ -58,7 +58,7 @@ pub fn run(args: Args) -> anyhow::Result<super::Finding> {
         _ => None,
     };
     let keep = |h: &Hop| roots.is_empty() || roots.contains(&h.trace);
-    let mut stitched = read_traces(&args.logs, &args.app_logs, &roots, &keep)?;
+    let mut stitched = read_traces(&args.logs, None, &args.app_logs, &roots, &keep)?;
     if let Some((from, to)) = window {
         stitched.traces.retain(|t| {
             t.spans

@@ -9,14 +9,18 @@ pub mod show;
 pub mod sql;
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use aho_corasick::AhoCorasick;
+use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use super::{Finding, S3Args};
 use crate::blocks::Block;
 use crate::logs::{alb, applog};
+use crate::output::run::AthenaRun;
 use crate::source;
+use crate::source::athena::alb::{self as athena, AlbAthena, AlbEdgeRow};
 use crate::trace::header::{TraceHeader, TraceId};
 use crate::trace::hop::Hop;
 use crate::trace::stitch::{stitch, Stitched};
@@ -54,13 +58,125 @@ pub fn run(cli: Cli) -> anyhow::Result<Finding> {
 #[derive(Debug, Clone, clap::Args)]
 pub struct LogArgs {
     /// ALB access logs: files, directories (recursive) or s3://bucket/prefix; plain or gzip.
-    #[arg(long, required = true, num_args = 1..)]
+    #[arg(long, num_args = 1..)]
     pub logs: Vec<String>,
     /// Worker threads (default: one per core).
     #[arg(long)]
     pub threads: Option<usize>,
     #[command(flatten)]
     pub s3: S3Args,
+}
+
+/// The ALB table in Athena, as sql/alb_access_log_table.sql creates it, and where the
+/// queries over it write.
+#[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "Athena")]
+pub struct AthenaTableArgs {
+    /// The Glue database of the table.
+    #[arg(long, default_value = "reqtrace")]
+    pub database: String,
+    /// The table sql/alb_access_log_table.sql creates.
+    #[arg(long, default_value = "alb_access_logs")]
+    pub table: String,
+    /// The Athena workgroup.
+    #[arg(long, default_value = "primary")]
+    pub workgroup: String,
+    /// s3://bucket/prefix/ the results are UNLOADed under (each query in a folder of its own).
+    #[arg(long)]
+    pub output_location: Option<String>,
+    /// A query still running after this many minutes is stopped.
+    #[arg(long, default_value_t = 30)]
+    pub timeout_minutes: u64,
+}
+
+impl AthenaTableArgs {
+    /// The settings, without the DDL's log location and first day.
+    pub fn athena(&self) -> AlbAthena {
+        AlbAthena {
+            database: self.database.clone(),
+            table: self.table.clone(),
+            workgroup: self.workgroup.clone(),
+            output_location: self.output_location.clone().unwrap_or_default(),
+            log_location: None,
+            first_day: None,
+            timeout: Duration::from_secs(self.timeout_minutes.max(1) * 60),
+        }
+    }
+}
+
+/// Where `show` and `deps` read the ALB lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Source {
+    /// The logs themselves: --logs.
+    Logs,
+    /// Athena, over the table `reqtrace sql --query ddl` creates: the lines come back
+    /// from sql/alb_trace.sql (show), the edges from sql/alb_edges.sql (deps).
+    Athena,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct SourceArgs {
+    /// `logs` reads --logs; `athena` queries the ALB table and reads its result.
+    #[arg(long, value_enum, default_value = "logs")]
+    pub source: Source,
+    #[command(flatten)]
+    pub athena: AthenaTableArgs,
+}
+
+impl SourceArgs {
+    /// The Athena settings with `--source athena`, checked; `None` for the logs.
+    fn athena(&self, logs: &LogArgs) -> anyhow::Result<Option<AlbAthena>> {
+        if self.source == Source::Logs {
+            return Ok(None);
+        }
+        if !logs.logs.is_empty() {
+            anyhow::bail!("--logs and --source athena do not go together: Athena reads the logs");
+        }
+        let settings = self.athena.athena();
+        settings.validate()?;
+        settings
+            .require_output_location()
+            .context("--source athena needs --output-location s3://bucket/prefix/")?;
+        Ok(Some(settings))
+    }
+
+    /// With `--source athena`, every line Athena holds of `roots`, sorted; one query per
+    /// root, each with a folder of its own.
+    pub fn trace_lines(&self, logs: &LogArgs, roots: &[TraceId]) -> anyhow::Result<Option<Vec<String>>> {
+        let Some(settings) = self.athena(logs)? else {
+            return Ok(None);
+        };
+        let mut lines = Vec::new();
+        for root in roots {
+            let mut session = athena::open_session(&settings, &logs.s3.options(&[]))?;
+            lines.extend(athena::trace_lines(&mut session, &settings, &root.logged())?);
+            report_athena(&session.into_run());
+        }
+        lines.sort_unstable();
+        Ok(Some(lines))
+    }
+
+    /// With `--source athena`, the dependency edges Athena aggregates for `[from, to)`.
+    pub fn edges(&self, logs: &LogArgs, from: i64, to: i64) -> anyhow::Result<Option<Vec<AlbEdgeRow>>> {
+        let Some(settings) = self.athena(logs)? else {
+            return Ok(None);
+        };
+        let mut session = athena::open_session(&settings, &logs.s3.options(&[]))?;
+        let rows = athena::dependency_edges(&mut session, &settings, from, to)?;
+        report_athena(&session.into_run());
+        Ok(Some(rows))
+    }
+}
+
+/// "reqtrace: athena: 1 query, 2048 bytes scanned ($0.0000)".
+fn report_athena(run: &AthenaRun) {
+    let n = run.queries.len();
+    eprintln!(
+        "reqtrace: athena: {n} quer{}, {} bytes scanned (${:.4})",
+        if n == 1 { "y" } else { "ies" },
+        run.data_scanned_bytes,
+        run.cost_usd
+    );
 }
 
 /// What reading the logs made of every line.
@@ -121,8 +237,9 @@ impl Reading {
     }
 }
 
-/// The traces of every hop in the ALB logs, and of every call in `app_logs`, for which
-/// `keep` is true, stitched; what was read and stitched is reported on stderr.
+/// The traces of every hop in the ALB logs (or in `athena_lines`, the lines Athena gave
+/// back, instead), and of every call in `app_logs`, for which `keep` is true, stitched;
+/// what was read and stitched is reported on stderr.
 ///
 /// With `roots`, only lines naming one of them are parsed (found by a SIMD substring
 /// search, in any case, as the header's grammar allows): a hop of those traces carries
@@ -130,6 +247,7 @@ impl Reading {
 /// counted, not parsed, so their rejections are `scan`'s to tell.
 pub fn read_traces(
     logs: &LogArgs,
+    athena_lines: Option<Vec<String>>,
     app_logs: &[String],
     roots: &[TraceId],
     keep: &(dyn Fn(&Hop) -> bool + Sync),
@@ -143,7 +261,7 @@ pub fn read_traces(
         ),
     };
     let naming = naming.as_ref();
-    let (mut hops, reading) = read_hops(logs, naming, keep)?;
+    let (mut hops, reading) = read_hops(logs, athena_lines, naming, keep)?;
     let calls = match app_logs {
         [] => None,
         _ => {
@@ -157,17 +275,34 @@ pub fn read_traces(
     Ok(stitched)
 }
 
-/// Every hop the ALB logs hold for which `keep` is true, and what the other lines were.
+/// Every hop the ALB logs (or Athena's lines) hold for which `keep` is true, and what the
+/// other lines were.
 fn read_hops(
     args: &LogArgs,
+    athena_lines: Option<Vec<String>>,
     naming: Option<&AhoCorasick>,
     keep: &(dyn Fn(&Hop) -> bool + Sync),
 ) -> anyhow::Result<(Vec<Hop>, Reading)> {
     super::threads(args.threads)?;
-    read(&args.logs, &args.s3, naming, keep, &|text, input, line| {
+    let to_hop = |text: &[u8], input, line| {
         let record = alb::parse(text).map_err(|r| NotHop::Rejected(r.name()))?;
         from_alb::hop(&record, input, line).map_err(|u| NotHop::Untraced(u.name()))
-    })
+    };
+    match athena_lines {
+        Some(lines) => {
+            let block = Block {
+                input: 0,
+                first_line: 1,
+                line_count: lines.len() as u64,
+                data: lines.join("\n").into_bytes(),
+            };
+            Ok(hops_of_block(&block, None, keep, &to_hop))
+        }
+        None if args.logs.is_empty() => {
+            anyhow::bail!("give --logs: files, directories or s3://bucket/prefix")
+        }
+        None => read(&args.logs, &args.s3, naming, keep, &to_hop),
+    }
 }
 
 /// Every application-log call for which `keep` is true, as a hop (a child span), and what
@@ -205,27 +340,7 @@ fn read(
     let inputs = source::expand(paths, &s3.options(&[]))?;
     let mut hops = Vec::new();
     let mut reading = Reading::default();
-    let process = |block: &Block| {
-        let mut part = (Vec::new(), Reading::default());
-        part.1.lines = block.line_count;
-        let lines: Vec<(u64, &[u8])> = match naming {
-            None => block.lines().collect(),
-            Some(roots) => lines_naming(block, roots),
-        };
-        part.1.unnamed = block.line_count - lines.len() as u64;
-        for (line, text) in lines {
-            match to_hop(text, block.input as u32, line) {
-                Err(NotHop::Rejected(reason)) => *part.1.rejected.entry(reason).or_default() += 1,
-                Err(NotHop::Untraced(reason)) => *part.1.untraced.entry(reason).or_default() += 1,
-                Ok(hop) if keep(&hop) => {
-                    part.1.hops += 1;
-                    part.0.push(hop);
-                }
-                Ok(_) => {}
-            }
-        }
-        part
-    };
+    let process = |block: &Block| hops_of_block(block, naming, keep, to_hop);
     crate::blocks::run(
         &inputs.list,
         false,
@@ -239,6 +354,35 @@ fn read(
         },
     )?;
     Ok((hops, reading))
+}
+
+/// The hops of one block's lines (with `naming`, of the lines it matches) that `keep`
+/// wants, and every other line counted.
+fn hops_of_block(
+    block: &Block,
+    naming: Option<&AhoCorasick>,
+    keep: &(dyn Fn(&Hop) -> bool + Sync),
+    to_hop: &ToHop,
+) -> (Vec<Hop>, Reading) {
+    let (mut hops, mut reading) = (Vec::new(), Reading::default());
+    reading.lines = block.line_count;
+    let lines: Vec<(u64, &[u8])> = match naming {
+        None => block.lines().collect(),
+        Some(roots) => lines_naming(block, roots),
+    };
+    reading.unnamed = block.line_count - lines.len() as u64;
+    for (line, text) in lines {
+        match to_hop(text, block.input as u32, line) {
+            Err(NotHop::Rejected(reason)) => *reading.rejected.entry(reason).or_default() += 1,
+            Err(NotHop::Untraced(reason)) => *reading.untraced.entry(reason).or_default() += 1,
+            Ok(hop) if keep(&hop) => {
+                reading.hops += 1;
+                hops.push(hop);
+            }
+            Ok(_) => {}
+        }
+    }
+    (hops, reading)
 }
 
 /// The lines of `block` that `roots` matches, with their numbers.

@@ -5,15 +5,17 @@ use std::io::Write;
 
 use anyhow::Context;
 
-use super::{instant, parse_root, read_traces, roots_from_app_logs, LogArgs};
+use super::{instant, parse_root, read_traces, roots_from_app_logs, LogArgs, SourceArgs};
 use crate::trace::show;
 
 /// Show a request's call tree: service, operation, status, start offset, duration and
 /// a waterfall bar per hop; errors marked ✗, hops whose parent is unknown marked ?.
 ///
 /// Name the trace by ROOT (`1-5759e988-bd862e3fe1be46a994272793`, `Root=…` or 32 hex), or
-/// by --request-id or --user (with --from/--to) through application logs. Reads every
-/// line of --logs; prints what it read and stitched on stderr.
+/// by --request-id or --user (with --from/--to) through application logs. Reads --logs
+/// (parsing only the lines that name the trace), or with --source athena queries the ALB
+/// table for the trace's lines (sql/alb_trace.sql); prints what it read and stitched on
+/// stderr.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The trace's root.
@@ -40,6 +42,8 @@ pub struct Args {
     width: usize,
     #[command(flatten)]
     logs: LogArgs,
+    #[command(flatten)]
+    source: SourceArgs,
 }
 
 pub fn run(args: Args) -> anyhow::Result<super::Finding> {
@@ -62,7 +66,9 @@ pub fn run(args: Args) -> anyhow::Result<super::Finding> {
     if roots.is_empty() {
         anyhow::bail!("no application-log call matches; no trace to show");
     }
-    let stitched = read_traces(&args.logs, &args.app_logs, &roots, &|h| roots.contains(&h.trace))?;
+    let athena_lines = args.source.trace_lines(&args.logs, &roots)?;
+    let keep = |h: &crate::trace::hop::Hop| roots.contains(&h.trace);
+    let stitched = read_traces(&args.logs, athena_lines, &args.app_logs, &roots, &keep)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     for root in &roots {

@@ -2,8 +2,6 @@
 //! exactly as reqtrace submits them, for review before they touch production data. It
 //! renders only; running them is the Athena source's business.
 
-use std::time::Duration;
-
 use anyhow::Context;
 
 use crate::cmd::sql::{print_statements, Format};
@@ -23,15 +21,8 @@ pub struct Args {
     /// One statement (default: each one whose flags are given).
     #[arg(long, value_enum)]
     pub query: Option<Query>,
-    /// The Glue database of the table.
-    #[arg(long, default_value = "reqtrace")]
-    pub database: String,
-    /// The table sql/alb_access_log_table.sql creates.
-    #[arg(long, default_value = "alb_access_logs")]
-    pub table: String,
-    /// The Athena workgroup.
-    #[arg(long, default_value = "primary")]
-    pub workgroup: String,
+    #[command(flatten)]
+    pub athena: super::AthenaTableArgs,
     /// For ddl: the region's folder of logs,
     /// s3://bucket/[prefix/]AWSLogs/{account}/elasticloadbalancing/{region}/.
     #[arg(long)]
@@ -39,9 +30,6 @@ pub struct Args {
     /// For ddl: the first day to project, yyyy/MM/dd.
     #[arg(long)]
     pub first_day: Option<String>,
-    /// For trace and edges: s3://bucket/prefix/ the results are UNLOADed under.
-    #[arg(long)]
-    pub output_location: Option<String>,
     /// For trace: the trace's Root (1-…-…, Root=1-…-… or its 32 hex digits).
     #[arg(long)]
     pub root: Option<String>,
@@ -51,9 +39,6 @@ pub struct Args {
     /// For edges: the window's end (RFC 3339, exclusive).
     #[arg(long)]
     pub to: Option<String>,
-    /// A query still running after this many minutes is stopped (when run).
-    #[arg(long, default_value_t = 30)]
-    pub timeout_minutes: u64,
     /// `sql` text, or `json` (a list of {name, query, parameters}).
     #[arg(long, value_enum, default_value = "sql")]
     pub format: Format,
@@ -73,13 +58,9 @@ const RUN_ID: &str = "{run_id}";
 
 pub fn run(args: Args) -> anyhow::Result<super::Finding> {
     let athena = AlbAthena {
-        database: args.database.clone(),
-        table: args.table.clone(),
-        workgroup: args.workgroup.clone(),
-        output_location: args.output_location.clone().unwrap_or_default(),
         log_location: args.log_location.clone(),
         first_day: args.first_day.clone(),
-        timeout: Duration::from_secs(args.timeout_minutes.max(1) * 60),
+        ..args.athena.athena()
     };
     athena.validate().context("reqtrace sql")?;
     let given = |q: Query| match q {

@@ -123,7 +123,7 @@ pub fn edges(traces: &[Trace], from: i64, to: i64) -> Vec<Edge> {
 }
 
 fn edge(caller: String, callee: String, mut t: Tally) -> Edge {
-    let mut edge = Edge {
+    flagged(Edge {
         caller,
         callee,
         calls: t.calls,
@@ -135,7 +135,12 @@ fn edge(caller: String, callee: String, mut t: Tally) -> Edge {
         response_bytes: t.response_bytes,
         gap_p50_ms: percentile(&mut t.gap_ms, 0.5),
         flags: Vec::new(),
-    };
+    })
+}
+
+/// `edge` with the flags its figures earn (whoever aggregated them: this module or Athena).
+pub fn flagged(mut edge: Edge) -> Edge {
+    edge.flags.clear();
     if edge.mean_response_bytes() > OVERSIZED_BYTES {
         edge.flags.push(Flag::OversizedResponses);
     }
