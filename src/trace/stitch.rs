@@ -214,7 +214,8 @@ pub fn stitch(mut hops: Vec<Hop>) -> Stitched {
     Stitched { traces, summary }
 }
 
-fn order(a: &Hop, b: &Hop) -> std::cmp::Ordering {
+/// The fixed order of hops (module doc): of repeats, the first in it is kept.
+pub fn order(a: &Hop, b: &Hop) -> std::cmp::Ordering {
     (a.trace, a.start, a.end, a.self_id)
         .cmp(&(b.trace, b.start, b.end, b.self_id))
         .then_with(|| a.cmp(b))
@@ -231,29 +232,38 @@ fn one_trace(id: TraceId, group: Vec<Hop>, summary: &mut Summary) -> Trace {
     build(id, hops, &links, entry)
 }
 
-/// Keeps the first hop of each `Self`, and the first of identical entry hops.
+/// Keeps the first hop of each [`Identity`].
 fn dedupe(group: Vec<Hop>) -> (Vec<Hop>, u64) {
-    let mut selves = BTreeSet::new();
-    let mut entries = BTreeSet::new();
+    let mut seen = BTreeSet::new();
     let mut kept = Vec::with_capacity(group.len());
     let mut duplicates = 0;
     for hop in group {
-        let fresh = match hop.self_id {
-            Some(id) => selves.insert(id),
-            // Identical but for where it was read: the same log object delivered twice.
-            None => entries.insert(Hop {
-                input: 0,
-                line: 0,
-                ..hop.clone()
-            }),
-        };
-        if fresh {
+        if seen.insert(identity(&hop)) {
             kept.push(hop);
         } else {
             duplicates += 1;
         }
     }
     (kept, duplicates)
+}
+
+/// What makes a second hop a repeat of a first: the same `Self` in the same trace, or for
+/// an entry hop, the same hop but for where it was read (a log object delivered twice).
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Identity {
+    Hop(TraceId, HopId),
+    Entry(Box<Hop>),
+}
+
+pub fn identity(hop: &Hop) -> Identity {
+    match hop.self_id {
+        Some(id) => Identity::Hop(hop.trace, id),
+        None => Identity::Entry(Box::new(Hop {
+            input: 0,
+            line: 0,
+            ..hop.clone()
+        })),
+    }
 }
 
 /// What a hop's header says of its parent.

@@ -4,7 +4,7 @@ use std::io::Write;
 
 use anyhow::Context;
 
-use super::{instant, read_traces, LogArgs, SourceArgs};
+use super::{instant, read_alb, LogArgs, SourceArgs};
 use crate::source::athena::alb::AlbEdgeRow;
 use crate::trace::deps::{self, formats, Edge, Filter};
 
@@ -73,11 +73,7 @@ pub fn run(args: Args) -> anyhow::Result<super::Finding> {
     };
     let mut edges = match args.source.edges(&args.logs, from, to)? {
         Some(rows) => rows.into_iter().map(edge).collect(),
-        None => {
-            let keep = |h: &crate::trace::hop::Hop| (from..to).contains(&h.end);
-            let stitched = read_traces(&args.logs, None, &[], &[], &keep)?;
-            deps::edges(&stitched.traces, from, to)
-        }
+        None => edges_of_logs(&args.logs, from, to)?,
     };
     edges.sort_by(|a, b| (&a.caller, &a.callee).cmp(&(&b.caller, &b.callee)));
     edges.retain(|e| filter.keeps(e));
@@ -95,6 +91,27 @@ pub fn run(args: Args) -> anyhow::Result<super::Finding> {
     Ok(super::Finding::Clean)
 }
 
+/// The edges of the hops in the logs that end in `[from, to)`, folded as they are read.
+fn edges_of_logs(logs: &LogArgs, from: i64, to: i64) -> anyhow::Result<Vec<Edge>> {
+    let mut builder = deps::EdgeBuilder::new(from, to);
+    let keep = |h: &crate::trace::hop::Hop| (from..to).contains(&h.end);
+    let reading = read_alb(logs, None, None, &keep, &mut |input, hops| {
+        builder.add(delivery_group(input), hops)
+    })?;
+    let (edges, summary) = builder.finish();
+    reading.report_lines();
+    eprintln!("reqtrace: {summary}");
+    Ok(edges)
+}
+
+/// The log objects that may repeat each other's lines: AWS names an object
+/// `…_{end time}_{node ip}_{random}.log.gz`, and delivers one twice under another random
+/// part, so its group is its name without the last `_…`; a name without `_` is its own.
+fn delivery_group(name: &str) -> &str {
+    let file = name.rfind('/').map_or(0, |i| i + 1);
+    name[file..].rfind('_').map_or(name, |i| &name[..file + i])
+}
+
 /// An edge as Athena aggregated it, flagged by the same rules as a local one.
 fn edge(row: AlbEdgeRow) -> Edge {
     deps::flagged(Edge {
@@ -110,4 +127,23 @@ fn edge(row: AlbEdgeRow) -> Edge {
         gap_p50_ms: row.gap_p50_ms,
         flags: Vec::new(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::delivery_group;
+
+    #[test]
+    fn a_second_delivery_is_in_the_group_of_the_first() {
+        let name = |random: &str| {
+            format!(
+                "s3://logs/AWSLogs/123456789012/elasticloadbalancing/us-east-1/2025/06/02/\
+                 123456789012_elasticloadbalancing_us-east-1_app.web.43047ba89ca79e9e_20250602T1005Z_10.0.10.21_{random}.log.gz"
+            )
+        };
+        let (first, second) = (name("j5ny3r4j"), name("9wz6gtad"));
+        assert_eq!(delivery_group(&first), delivery_group(&second));
+        assert!(delivery_group(&first).ends_with("_20250602T1005Z_10.0.10.21"));
+        assert_eq!(delivery_group("dir_1/lines.log"), "dir_1/lines.log");
+    }
 }

@@ -196,8 +196,12 @@ pub struct Reading {
 impl Reading {
     /// The stderr lines every stitching command prints, one per kind of log read and the
     /// stitch's summary: nothing read goes unaccounted.
-    fn report(&self, calls: Option<&Reading>, stitched: &Stitched) {
+    pub fn report_lines(&self) {
         eprintln!("reqtrace: {}", self.counts("hop"));
+    }
+
+    fn report(&self, calls: Option<&Reading>, stitched: &Stitched) {
+        self.report_lines();
         if let Some(calls) = calls {
             eprintln!("reqtrace: application logs: {}", calls.counts("call"));
         }
@@ -261,28 +265,31 @@ pub fn read_traces(
         ),
     };
     let naming = naming.as_ref();
-    let (mut hops, reading) = read_hops(logs, athena_lines, naming, keep)?;
+    let mut hops = Vec::new();
+    let reading = read_alb(logs, athena_lines, naming, keep, &mut |_, part| hops.extend(part))?;
     let calls = match app_logs {
         [] => None,
-        _ => {
-            let (calls, calls_reading) = read_calls(app_logs, &logs.s3, naming, keep)?;
-            hops.extend(calls);
-            Some(calls_reading)
-        }
+        _ => Some(read_calls(app_logs, &logs.s3, naming, keep, &mut |_, part| {
+            hops.extend(part)
+        })?),
     };
     let stitched = stitch(hops);
     reading.report(calls.as_ref(), &stitched);
     Ok(stitched)
 }
 
-/// Every hop the ALB logs (or Athena's lines) hold for which `keep` is true, and what the
-/// other lines were.
-fn read_hops(
+/// Where a block's hops go, with the name of the input they were read from, in input order.
+pub type Sink<'a> = dyn FnMut(&str, Vec<Hop>) + 'a;
+
+/// Every hop the ALB logs (or Athena's lines) hold for which `keep` is true, into `sink`,
+/// and what the other lines were.
+pub fn read_alb(
     args: &LogArgs,
     athena_lines: Option<Vec<String>>,
     naming: Option<&AhoCorasick>,
     keep: &(dyn Fn(&Hop) -> bool + Sync),
-) -> anyhow::Result<(Vec<Hop>, Reading)> {
+    sink: &mut Sink<'_>,
+) -> anyhow::Result<Reading> {
     super::threads(args.threads)?;
     let to_hop = |text: &[u8], input, line| {
         let record = alb::parse(text).map_err(|r| NotHop::Rejected(r.name()))?;
@@ -296,12 +303,14 @@ fn read_hops(
                 line_count: lines.len() as u64,
                 data: lines.join("\n").into_bytes(),
             };
-            Ok(hops_of_block(&block, None, keep, &to_hop))
+            let (hops, reading) = hops_of_block(&block, None, keep, &to_hop);
+            sink("athena", hops);
+            Ok(reading)
         }
         None if args.logs.is_empty() => {
             anyhow::bail!("give --logs: files, directories or s3://bucket/prefix")
         }
-        None => read(&args.logs, &args.s3, naming, keep, &to_hop),
+        None => read(&args.logs, &args.s3, naming, keep, &to_hop, sink),
     }
 }
 
@@ -312,11 +321,13 @@ fn read_calls(
     s3: &S3Args,
     naming: Option<&AhoCorasick>,
     keep: &(dyn Fn(&Hop) -> bool + Sync),
-) -> anyhow::Result<(Vec<Hop>, Reading)> {
-    read(app_logs, s3, naming, keep, &|text, input, line| {
+    sink: &mut Sink<'_>,
+) -> anyhow::Result<Reading> {
+    let to_hop = |text: &[u8], input, line| {
         let call = applog::parse(text).map_err(|r| NotHop::Rejected(r.name()))?;
         from_app::hop(&call, input, line).map_err(|u| NotHop::Untraced(u.name()))
-    })
+    };
+    read(app_logs, s3, naming, keep, &to_hop, sink)
 }
 
 /// Why a line is not a hop: not a record of its log, or a record with no usable `Root`.
@@ -329,31 +340,32 @@ enum NotHop {
 type ToHop = dyn Fn(&[u8], u32, u64) -> Result<Hop, NotHop> + Sync;
 
 /// Reads every line of `paths` in parallel (or, with `naming`, every line it matches),
-/// keeping the hops `to_hop` makes and `keep` wants, counting every other line by reason.
+/// giving the hops `to_hop` makes and `keep` wants to `sink` block by block, counting every
+/// other line by reason.
 fn read(
     paths: &[String],
     s3: &S3Args,
     naming: Option<&AhoCorasick>,
     keep: &(dyn Fn(&Hop) -> bool + Sync),
     to_hop: &ToHop,
-) -> anyhow::Result<(Vec<Hop>, Reading)> {
+    sink: &mut Sink<'_>,
+) -> anyhow::Result<Reading> {
     let inputs = source::expand(paths, &s3.options(&[]))?;
-    let mut hops = Vec::new();
     let mut reading = Reading::default();
-    let process = |block: &Block| hops_of_block(block, naming, keep, to_hop);
+    let process = |block: &Block| (block.input, hops_of_block(block, naming, keep, to_hop));
     crate::blocks::run(
         &inputs.list,
         false,
         crate::logs::LONGEST_LINE,
         &(),
         process,
-        |(h, r)| {
-            hops.extend(h);
+        |(input, (hops, r))| {
+            sink(&inputs.list[input].name(), hops);
             reading.add(r);
             Ok(())
         },
     )?;
-    Ok((hops, reading))
+    Ok(reading)
 }
 
 /// The hops of one block's lines (with `naming`, of the lines it matches) that `keep`

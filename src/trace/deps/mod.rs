@@ -1,16 +1,22 @@
 //! The service dependency graph of a window: one edge per (caller, callee) with calls,
 //! errors, latency percentiles, bytes and the time between services, and the flags the
-//! seed system found this way. Pure: stitched traces in, edges out.
+//! seed system found this way. Pure: hops in, edges out, folded one hop at a time so that
+//! memory follows edges, not lines.
 //!
 //! The rules are sql/alb_edges.sql's, so Athena and a local run give the same edges:
-//! - A hop counts when its `time` (its end) is in the window; duplicates were dropped by
-//!   `stitch`.
+//! - A hop counts when its `time` (its end) is in the window, once: repeats (`stitch`'s
+//!   [`Identity`]) are dropped within a delivery group, the log objects that can repeat
+//!   each other's lines (the caller says which; for AWS, one node's five-minute object and
+//!   its second delivery), keeping the first in `stitch`'s order. A group's hops wait until
+//!   it ends; then they are folded in.
 //! - The caller is the hop's `Caller` field, whatever its `CallerSelf` resolved to; an
 //!   entry hop or a hop the 7 KB rule cut has none (`(none)`), and entry hops are counted
 //!   apart as `entries`.
 //! - Latency is end − start; the gap is latency − `target_processing_time` (the load
 //!   balancer and the network between the services), for hops a target answered.
-//! - Percentiles interpolate linearly between the two nearest ranks.
+//! - Percentiles interpolate linearly between the two nearest ranks, exactly, while an edge
+//!   has at most [`EXACT_SAMPLES`] hops; beyond that they come from a DDSketch of relative
+//!   accuracy [`SKETCH_ACCURACY`] (Athena's own are approximate too).
 //!
 //! Flags, with thresholds fixed here for every system: oversized responses (mean above
 //! [`OVERSIZED_BYTES`]: the seed system found uncompressed payloads this way), repeated
@@ -20,11 +26,16 @@
 pub mod formats;
 pub mod html;
 
-use std::collections::BTreeMap;
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
 
+use compact_str::CompactString;
 use serde::Serialize;
+use sketches_ddsketch::{Config, DDSketch};
 
-use super::stitch::Trace;
+use super::hop::Hop;
+use super::stitch::{identity, order, Identity};
 
 /// Mean response size above which an edge is flagged oversized: 100 KiB.
 pub const OVERSIZED_BYTES: u64 = 100 * 1024;
@@ -34,6 +45,11 @@ pub const REPEATED_ERRORS: u64 = 3;
 pub const ERROR_SHARE: f64 = 0.05;
 /// Median time between services from which an edge is flagged slow.
 pub const SLOW_GAP_MS: f64 = 10.0;
+
+/// An edge's percentiles are exact up to this many hops...
+pub const EXACT_SAMPLES: usize = 10_000;
+/// ... and within this relative error beyond.
+pub const SKETCH_ACCURACY: f64 = 0.005;
 
 /// The caller of entry hops and of hops with no `Caller`.
 pub const NO_CALLER: &str = "(none)";
@@ -84,42 +100,160 @@ impl Edge {
     }
 }
 
+/// Edges built one hop at a time ([module doc](self) for the rules).
+pub struct EdgeBuilder {
+    from: i64,
+    to: i64,
+    group: Option<String>,
+    pending: HashMap<Identity, Hop>,
+    tallies: BTreeMap<(CompactString, CompactString), Tally>,
+    summary: EdgeSummary,
+}
+
+/// What building the edges found, for stderr.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct EdgeSummary {
+    pub edges: u64,
+    pub hops: u64,
+    pub duplicates: u64,
+}
+
+/// "7 edges from 13 hops; 1 duplicate line dropped".
+impl fmt::Display for EdgeSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = |n: u64| if n == 1 { "" } else { "s" };
+        write!(
+            f,
+            "{} edge{} from {} hop{}",
+            self.edges,
+            s(self.edges),
+            self.hops,
+            s(self.hops)
+        )?;
+        if self.duplicates > 0 {
+            write!(
+                f,
+                "; {} duplicate line{} dropped",
+                self.duplicates,
+                s(self.duplicates)
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl EdgeBuilder {
+    /// Edges of the hops that end in `[from, to)`.
+    pub fn new(from: i64, to: i64) -> EdgeBuilder {
+        EdgeBuilder {
+            from,
+            to,
+            group: None,
+            pending: HashMap::new(),
+            tallies: BTreeMap::new(),
+            summary: EdgeSummary::default(),
+        }
+    }
+
+    /// Adds hops of delivery group `group`; a group's hops must come together.
+    pub fn add(&mut self, group: &str, hops: impl IntoIterator<Item = Hop>) {
+        if self.group.as_deref() != Some(group) {
+            self.fold_group();
+            self.group = Some(group.to_string());
+        }
+        for hop in hops.into_iter().filter(|h| (self.from..self.to).contains(&h.end)) {
+            match self.pending.entry(identity(&hop)) {
+                Entry::Vacant(slot) => {
+                    slot.insert(hop);
+                }
+                Entry::Occupied(mut slot) => {
+                    self.summary.duplicates += 1;
+                    if order(&hop, slot.get()).is_lt() {
+                        slot.insert(hop);
+                    }
+                }
+            }
+        }
+    }
+
+    fn fold_group(&mut self) {
+        for (_, hop) in self.pending.drain() {
+            let caller = hop.caller.clone().unwrap_or_else(|| NO_CALLER.into());
+            let t = self.tallies.entry((caller, hop.service.clone())).or_default();
+            t.add(&hop);
+            self.summary.hops += 1;
+        }
+    }
+
+    /// Every edge, sorted by caller then callee, and what building them found.
+    pub fn finish(mut self) -> (Vec<Edge>, EdgeSummary) {
+        self.fold_group();
+        let edges: Vec<Edge> = (self.tallies.into_iter())
+            .map(|((caller, callee), t)| edge(caller.into(), callee.into(), t))
+            .collect();
+        self.summary.edges = edges.len() as u64;
+        (edges, self.summary)
+    }
+}
+
 #[derive(Default)]
 struct Tally {
     calls: u64,
     errors: u64,
     entries: u64,
-    latency_ms: Vec<f64>,
-    gap_ms: Vec<f64>,
+    latency_ms: Samples,
+    gap_ms: Samples,
     request_bytes: u64,
     response_bytes: u64,
 }
 
-/// The edges of every hop that ended in `[from, to)`, sorted by caller then callee.
-pub fn edges(traces: &[Trace], from: i64, to: i64) -> Vec<Edge> {
-    let mut tallies: BTreeMap<(String, String), Tally> = BTreeMap::new();
-    let hops = traces
-        .iter()
-        .flat_map(|t| &t.spans)
-        .filter_map(|s| s.hop.as_ref());
-    for hop in hops.filter(|h| (from..to).contains(&h.end)) {
-        let caller = hop.caller.as_deref().unwrap_or(NO_CALLER).to_string();
-        let t = tallies.entry((caller, hop.service.to_string())).or_default();
-        t.calls += 1;
-        t.errors += u64::from(hop.error);
-        t.entries += u64::from(hop.self_id.is_none());
+impl Tally {
+    fn add(&mut self, hop: &Hop) {
+        self.calls += 1;
+        self.errors += u64::from(hop.error);
+        self.entries += u64::from(hop.self_id.is_none());
         let latency = hop.duration();
-        t.latency_ms.push(latency as f64 / 1000.0);
+        self.latency_ms.push(latency as f64 / 1000.0);
         if let Some(own) = hop.target_time {
-            t.gap_ms.push((latency - own) as f64 / 1000.0);
+            self.gap_ms.push((latency - own) as f64 / 1000.0);
         }
-        t.request_bytes += hop.request_bytes;
-        t.response_bytes += hop.response_bytes;
+        self.request_bytes += hop.request_bytes;
+        self.response_bytes += hop.response_bytes;
     }
-    tallies
-        .into_iter()
-        .map(|((caller, callee), t)| edge(caller, callee, t))
-        .collect()
+}
+
+/// The values percentiles are taken over: every one up to [`EXACT_SAMPLES`], then a sketch
+/// of them all (its size is bounded by the values' range, not their number).
+enum Samples {
+    Exact(Vec<f64>),
+    Sketch(Box<DDSketch>),
+}
+
+impl Default for Samples {
+    fn default() -> Samples {
+        Samples::Exact(Vec::new())
+    }
+}
+
+impl Samples {
+    fn push(&mut self, value: f64) {
+        match self {
+            Samples::Exact(values) if values.len() < EXACT_SAMPLES => values.push(value),
+            Samples::Exact(values) => {
+                let mut sketch = DDSketch::new(Config::new(SKETCH_ACCURACY, 4096, 1e-6));
+                values.iter().chain([&value]).for_each(|&v| sketch.add(v));
+                *self = Samples::Sketch(Box::new(sketch));
+            }
+            Samples::Sketch(sketch) => sketch.add(value),
+        }
+    }
+
+    fn quantile(&mut self, q: f64) -> Option<f64> {
+        match self {
+            Samples::Exact(values) => percentile(values, q),
+            Samples::Sketch(sketch) => sketch.quantile(q).ok().flatten(),
+        }
+    }
 }
 
 fn edge(caller: String, callee: String, mut t: Tally) -> Edge {
@@ -129,11 +263,11 @@ fn edge(caller: String, callee: String, mut t: Tally) -> Edge {
         calls: t.calls,
         errors: t.errors,
         entries: t.entries,
-        p50_ms: percentile(&mut t.latency_ms, 0.5),
-        p99_ms: percentile(&mut t.latency_ms, 0.99),
+        p50_ms: t.latency_ms.quantile(0.5),
+        p99_ms: t.latency_ms.quantile(0.99),
         request_bytes: t.request_bytes,
         response_bytes: t.response_bytes,
-        gap_p50_ms: percentile(&mut t.gap_ms, 0.5),
+        gap_p50_ms: t.gap_ms.quantile(0.5),
         flags: Vec::new(),
     })
 }
@@ -188,7 +322,12 @@ mod tests {
     use super::*;
     use crate::trace::header::CallerSelf;
     use crate::trace::hop::sample::hop;
-    use crate::trace::stitch::stitch;
+
+    fn edges(hops: &[Hop], from: i64, to: i64) -> Vec<Edge> {
+        let mut builder = EdgeBuilder::new(from, to);
+        builder.add("one group", hops.iter().cloned());
+        builder.finish().0
+    }
 
     #[test]
     fn percentiles_interpolate_between_ranks() {
@@ -214,8 +353,7 @@ mod tests {
         }
         let mut hops = vec![entry];
         hops.extend(calls);
-        let stitched = stitch(hops);
-        let all = edges(&stitched.traces, i64::MIN, i64::MAX);
+        let all = edges(&hops, i64::MIN, i64::MAX);
         assert_eq!(all.len(), 2);
         let (client, api) = (&all[0], &all[1]);
         assert_eq!(
@@ -236,7 +374,7 @@ mod tests {
             ]
         );
         assert!(client.flags.is_empty());
-        let outside = edges(&stitched.traces, 0, 1);
+        let outside = edges(&hops, 0, 1);
         assert!(
             outside.is_empty(),
             "hops ending outside the window are not counted"
@@ -246,5 +384,67 @@ mod tests {
             ..Filter::default()
         };
         assert_eq!(all.iter().filter(|e| filter.keeps(e)).count(), 1);
+    }
+
+    #[test]
+    fn repeats_count_once_within_a_delivery_group_and_again_in_another() {
+        let call = |n| {
+            let mut h = hop("api", Some(n), Some(CallerSelf::Root), (10, 40));
+            h.caller = Some("web".into());
+            h
+        };
+        let mut builder = EdgeBuilder::new(i64::MIN, i64::MAX);
+        builder.add("node-a 10:05", [call(1), call(2)]);
+        builder.add("node-a 10:05", [call(1)]); // its second delivery
+        builder.add("node-b 10:05", [call(2)]); // not a delivery of the same object
+        let (edges, summary) = builder.finish();
+        assert_eq!(edges[0].calls, 3);
+        assert_eq!(
+            summary.to_string(),
+            "1 edge from 3 hops; 1 duplicate line dropped"
+        );
+    }
+
+    #[test]
+    fn beyond_the_exact_samples_percentiles_stay_within_the_sketch_accuracy() {
+        let n = 3 * EXACT_SAMPLES as i64;
+        let hops: Vec<Hop> = (1..=n)
+            .map(|i| {
+                let mut h = hop("api", Some(i as u128), Some(CallerSelf::Root), (0, 0));
+                h.end = h.start + i * 10; // latency i × 0.01 ms
+                h
+            })
+            .collect();
+        let edge = &edges(&hops, i64::MIN, i64::MAX)[0];
+        let exact = |q: f64| (1.0 + q * (n - 1) as f64) * 0.01;
+        for (got, q) in [(edge.p50_ms, 0.5), (edge.p99_ms, 0.99)] {
+            let (got, want) = (got.unwrap(), exact(q));
+            assert!(
+                (got - want).abs() <= want * SKETCH_ACCURACY * 1.01,
+                "p{q}: {got} vs {want}"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn edges_do_not_depend_on_the_order_hops_arrive_in(
+            picks in proptest::collection::vec((0u128..40, 0i64..30, 0i64..50, proptest::bool::ANY), 1..120),
+            seed in proptest::prelude::any::<u64>(),
+        ) {
+            let hops: Vec<Hop> = picks.iter().map(|&(n, start, len, error)| {
+                let mut h = hop(if n % 3 == 0 { "db" } else { "api" }, Some(n), Some(CallerSelf::Root), (start, start + len));
+                h.caller = Some("web".into());
+                h.error = error;
+                h
+            }).collect();
+            let mut shuffled = hops.clone();
+            let mut state = seed;
+            for i in (1..shuffled.len()).rev() {
+                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                shuffled.swap(i, (state >> 33) as usize % (i + 1));
+            }
+            proptest::prop_assert_eq!(edges(&hops, i64::MIN, i64::MAX), edges(&shuffled, i64::MIN, i64::MAX));
+        }
     }
 }
