@@ -256,14 +256,7 @@ pub fn read_traces(
     roots: &[TraceId],
     keep: &(dyn Fn(&Hop) -> bool + Sync),
 ) -> anyhow::Result<Stitched> {
-    let naming = match roots {
-        [] => None,
-        _ => Some(
-            AhoCorasick::builder()
-                .ascii_case_insensitive(true)
-                .build(roots.iter().map(|r| r.logged()))?,
-        ),
-    };
+    let naming = Naming::new(roots)?;
     let naming = naming.as_ref();
     let mut hops = Vec::new();
     let reading = read_alb(logs, athena_lines, naming, keep, &mut |_, part| hops.extend(part))?;
@@ -286,7 +279,7 @@ pub type Sink<'a> = dyn FnMut(&str, Vec<Hop>) + 'a;
 pub fn read_alb(
     args: &LogArgs,
     athena_lines: Option<Vec<String>>,
-    naming: Option<&AhoCorasick>,
+    naming: Option<&Naming>,
     keep: &(dyn Fn(&Hop) -> bool + Sync),
     sink: &mut Sink<'_>,
 ) -> anyhow::Result<Reading> {
@@ -319,7 +312,7 @@ pub fn read_alb(
 fn read_calls(
     app_logs: &[String],
     s3: &S3Args,
-    naming: Option<&AhoCorasick>,
+    naming: Option<&Naming>,
     keep: &(dyn Fn(&Hop) -> bool + Sync),
     sink: &mut Sink<'_>,
 ) -> anyhow::Result<Reading> {
@@ -345,7 +338,7 @@ type ToHop = dyn Fn(&[u8], u32, u64) -> Result<Hop, NotHop> + Sync;
 fn read(
     paths: &[String],
     s3: &S3Args,
-    naming: Option<&AhoCorasick>,
+    naming: Option<&Naming>,
     keep: &(dyn Fn(&Hop) -> bool + Sync),
     to_hop: &ToHop,
     sink: &mut Sink<'_>,
@@ -372,7 +365,7 @@ fn read(
 /// wants, and every other line counted.
 fn hops_of_block(
     block: &Block,
-    naming: Option<&AhoCorasick>,
+    naming: Option<&Naming>,
     keep: &(dyn Fn(&Hop) -> bool + Sync),
     to_hop: &ToHop,
 ) -> (Vec<Hop>, Reading) {
@@ -397,11 +390,28 @@ fn hops_of_block(
     (hops, reading)
 }
 
-/// The lines of `block` that `roots` matches, with their numbers.
-fn lines_naming<'a>(block: &'a Block, roots: &AhoCorasick) -> Vec<(u64, &'a [u8])> {
+/// The traces a command asked for, as a substring search over whole blocks.
+pub struct Naming(AhoCorasick);
+
+impl Naming {
+    /// `None` for no roots: every line is wanted.
+    pub fn new(roots: &[TraceId]) -> anyhow::Result<Option<Naming>> {
+        if roots.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(Naming(AhoCorasick::new(roots.iter().map(|r| r.logged()))?)))
+    }
+}
+
+/// The lines of `block` that name one of the roots, with their numbers. The roots are
+/// searched as logged (lower case) in a lower-cased copy of the block, as the header's hex
+/// may come in either case: a case-sensitive search takes SIMD paths (memmem, Teddy) that
+/// a case-insensitive one does not.
+fn lines_naming<'a>(block: &'a Block, roots: &Naming) -> Vec<(u64, &'a [u8])> {
     let data = &block.data[..];
+    let folded = data.to_ascii_lowercase();
     let (mut lines, mut number, mut counted_to, mut next) = (Vec::new(), block.first_line, 0, 0);
-    for hit in roots.find_iter(data) {
+    for hit in roots.0.find_iter(&folded) {
         if hit.start() < next {
             continue; // a second match in a line already taken
         }
@@ -475,12 +485,9 @@ mod tests {
     #[test]
     fn lines_naming_finds_a_root_in_any_case_once_per_line_with_its_number() {
         let root = parse_root("1-683d7644-459fe5cb118e733d5a346c5b").unwrap();
-        let roots = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .build([root.logged()])
-            .unwrap();
+        let roots = Naming::new(&[root]).unwrap().unwrap();
         let data = "other\nRoot=1-683d7644-459fe5cb118e733d5a346c5b twice 1-683d7644-459fe5cb118e733d5a346c5b\n\
-                    other\nRoot=1-683D7644-459FE5CB118E733D5A346C5B\nlast 1-683d7644-459fe5cb118e733d5a346c5b";
+                    other\nRoot=1-683D7644-459Fe5cB118E733D5A346C5B\nlast 1-683d7644-459fe5cb118e733d5a346c5b";
         let block = Block {
             input: 0,
             first_line: 10,
