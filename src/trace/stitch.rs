@@ -248,22 +248,62 @@ fn dedupe(group: Vec<Hop>) -> (Vec<Hop>, u64) {
 }
 
 /// What makes a second hop a repeat of a first: the same `Self` in the same trace, or for
-/// an entry hop, the same hop but for where it was read (a log object delivered twice).
-#[derive(Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// an entry hop, the same hop but for where it was read (a log object delivered twice),
+/// known by [`content_hash`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Identity {
     Hop(TraceId, HopId),
-    Entry(Box<Hop>),
+    Entry(TraceId, u64),
 }
 
 pub fn identity(hop: &Hop) -> Identity {
     match hop.self_id {
         Some(id) => Identity::Hop(hop.trace, id),
-        None => Identity::Entry(Box::new(Hop {
-            input: 0,
-            line: 0,
-            ..hop.clone()
-        })),
+        None => Identity::Entry(hop.trace, content_hash(hop)),
     }
+}
+
+/// A hash of everything a hop's line says, not of where it was read: the same on every run
+/// (SipHash with fixed keys).
+pub fn content_hash(hop: &Hop) -> u64 {
+    use std::hash::{Hash, Hasher};
+    // Destructured so that a new field cannot be left out unnoticed.
+    let Hop {
+        origin,
+        trace,
+        self_id,
+        caller,
+        caller_self,
+        bad_link,
+        service,
+        operation,
+        status,
+        elb_status,
+        error,
+        start,
+        end,
+        request_bytes,
+        response_bytes,
+        elb,
+        input: _,
+        line: _,
+        error_reason,
+        classification,
+        target_time,
+    } = hop;
+    let mut h = std::hash::DefaultHasher::new();
+    (origin, trace, self_id, caller, caller_self, bad_link).hash(&mut h);
+    (service, operation, status, elb_status, error, start, end).hash(&mut h);
+    (
+        request_bytes,
+        response_bytes,
+        elb,
+        error_reason,
+        classification,
+        target_time,
+    )
+        .hash(&mut h);
+    h.finish()
 }
 
 /// What a hop's header says of its parent.

@@ -7,8 +7,9 @@
 //! - A hop counts when its `time` (its end) is in the window, once: repeats (`stitch`'s
 //!   [`Identity`]) are dropped within a delivery group, the log objects that can repeat
 //!   each other's lines (the caller says which; for AWS, one node's five-minute object and
-//!   its second delivery), keeping the first in `stitch`'s order. A group's hops wait until
-//!   it ends; then they are folded in.
+//!   its second delivery). A group's hops wait, reduced to their edge's figures, until it
+//!   ends; then they are folded in. Of repeats that differ (corrupt input) one is chosen
+//!   by start, end and content, never by the order the lines were read in.
 //! - The caller is the hop's `Caller` field, whatever its `CallerSelf` resolved to; an
 //!   entry hop or a hop the 7 KB rule cut has none (`(none)`), and entry hops are counted
 //!   apart as `entries`.
@@ -27,7 +28,7 @@ pub mod formats;
 pub mod html;
 
 use std::collections::hash_map::Entry;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::fmt;
 
 use compact_str::CompactString;
@@ -35,7 +36,7 @@ use serde::Serialize;
 use sketches_ddsketch::{Config, DDSketch};
 
 use super::hop::Hop;
-use super::stitch::{identity, order, Identity};
+use super::stitch::{content_hash, identity, Identity};
 
 /// Mean response size above which an edge is flagged oversized: 100 KiB.
 pub const OVERSIZED_BYTES: u64 = 100 * 1024;
@@ -105,8 +106,10 @@ pub struct EdgeBuilder {
     from: i64,
     to: i64,
     group: Option<String>,
-    pending: HashMap<Identity, Hop>,
-    tallies: BTreeMap<(CompactString, CompactString), Tally>,
+    /// The current group's hops, by identity, as much of each as its edge needs.
+    pending: HashMap<Identity, Pending>,
+    edge_ids: HashMap<(CompactString, CompactString), u32>,
+    tallies: Vec<Tally>,
     summary: EdgeSummary,
 }
 
@@ -142,6 +145,20 @@ impl fmt::Display for EdgeSummary {
     }
 }
 
+/// A hop of the current group, reduced to its edge's figures.
+struct Pending {
+    /// Of repeats that differ (corrupt input), the least is kept: start, end, then the
+    /// content's hash, so the choice never depends on the order lines are read in.
+    rank: (i64, i64, u64),
+    edge: u32,
+    error: bool,
+    entry: bool,
+    latency_us: i64,
+    gap_us: Option<i64>,
+    request_bytes: u64,
+    response_bytes: u64,
+}
+
 impl EdgeBuilder {
     /// Edges of the hops that end in `[from, to)`.
     pub fn new(from: i64, to: i64) -> EdgeBuilder {
@@ -150,7 +167,8 @@ impl EdgeBuilder {
             to,
             group: None,
             pending: HashMap::new(),
-            tallies: BTreeMap::new(),
+            edge_ids: HashMap::new(),
+            tallies: Vec::new(),
             summary: EdgeSummary::default(),
         }
     }
@@ -161,26 +179,46 @@ impl EdgeBuilder {
             self.fold_group();
             self.group = Some(group.to_string());
         }
-        for hop in hops.into_iter().filter(|h| (self.from..self.to).contains(&h.end)) {
+        let window = self.from..self.to;
+        for hop in hops.into_iter().filter(|h| window.contains(&h.end)) {
+            let pending = self.pending(&hop);
             match self.pending.entry(identity(&hop)) {
                 Entry::Vacant(slot) => {
-                    slot.insert(hop);
+                    slot.insert(pending);
                 }
                 Entry::Occupied(mut slot) => {
                     self.summary.duplicates += 1;
-                    if order(&hop, slot.get()).is_lt() {
-                        slot.insert(hop);
+                    if pending.rank < slot.get().rank {
+                        slot.insert(pending);
                     }
                 }
             }
         }
     }
 
+    fn pending(&mut self, hop: &Hop) -> Pending {
+        let caller = hop.caller.clone().unwrap_or_else(|| NO_CALLER.into());
+        let next = self.tallies.len() as u32;
+        let edge = *self.edge_ids.entry((caller, hop.service.clone())).or_insert(next);
+        if edge == next {
+            self.tallies.push(Tally::default());
+        }
+        let latency_us = hop.duration();
+        Pending {
+            rank: (hop.start, hop.end, content_hash(hop)),
+            edge,
+            error: hop.error,
+            entry: hop.self_id.is_none(),
+            latency_us,
+            gap_us: hop.target_time.map(|own| latency_us - own),
+            request_bytes: hop.request_bytes,
+            response_bytes: hop.response_bytes,
+        }
+    }
+
     fn fold_group(&mut self) {
         for (_, hop) in self.pending.drain() {
-            let caller = hop.caller.clone().unwrap_or_else(|| NO_CALLER.into());
-            let t = self.tallies.entry((caller, hop.service.clone())).or_default();
-            t.add(&hop);
+            self.tallies[hop.edge as usize].add(&hop);
             self.summary.hops += 1;
         }
     }
@@ -188,8 +226,14 @@ impl EdgeBuilder {
     /// Every edge, sorted by caller then callee, and what building them found.
     pub fn finish(mut self) -> (Vec<Edge>, EdgeSummary) {
         self.fold_group();
-        let edges: Vec<Edge> = (self.tallies.into_iter())
-            .map(|((caller, callee), t)| edge(caller.into(), callee.into(), t))
+        let mut named: Vec<_> = self.edge_ids.into_iter().collect();
+        named.sort_unstable();
+        let mut tallies: Vec<Option<Tally>> = self.tallies.into_iter().map(Some).collect();
+        let edges: Vec<Edge> = named
+            .into_iter()
+            .filter_map(|((caller, callee), id)| Some((caller, callee, tallies[id as usize].take()?)))
+            .filter(|(_, _, t)| t.calls > 0)
+            .map(|(caller, callee, t)| edge(caller.into(), callee.into(), t))
             .collect();
         self.summary.edges = edges.len() as u64;
         (edges, self.summary)
@@ -208,14 +252,13 @@ struct Tally {
 }
 
 impl Tally {
-    fn add(&mut self, hop: &Hop) {
+    fn add(&mut self, hop: &Pending) {
         self.calls += 1;
         self.errors += u64::from(hop.error);
-        self.entries += u64::from(hop.self_id.is_none());
-        let latency = hop.duration();
-        self.latency_ms.push(latency as f64 / 1000.0);
-        if let Some(own) = hop.target_time {
-            self.gap_ms.push((latency - own) as f64 / 1000.0);
+        self.entries += u64::from(hop.entry);
+        self.latency_ms.push(hop.latency_us as f64 / 1000.0);
+        if let Some(gap) = hop.gap_us {
+            self.gap_ms.push(gap as f64 / 1000.0);
         }
         self.request_bytes += hop.request_bytes;
         self.response_bytes += hop.response_bytes;
