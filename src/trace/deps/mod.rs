@@ -28,10 +28,10 @@ pub mod formats;
 pub mod html;
 
 use std::collections::hash_map::Entry;
-use std::collections::HashMap;
 use std::fmt;
 
 use compact_str::CompactString;
+use foldhash::HashMap;
 use serde::Serialize;
 use sketches_ddsketch::{Config, DDSketch};
 
@@ -166,8 +166,8 @@ impl EdgeBuilder {
             from,
             to,
             group: None,
-            pending: HashMap::new(),
-            edge_ids: HashMap::new(),
+            pending: HashMap::default(),
+            edge_ids: HashMap::default(),
             tallies: Vec::new(),
             summary: EdgeSummary::default(),
         }
