@@ -241,18 +241,20 @@ fn pair(
     (caller, caller_self, bad)
 }
 
-/// `1-{8 hex}-{24 hex}` → the 96 bits.
+/// `1-{8 hex}-{24 hex}` → the 128 bits (the 8 digits high), hex in either case.
 fn x_ray_id(text: &[u8]) -> Option<u128> {
     let [b'1', b'-', rest @ ..] = text else {
         return None;
     };
-    let (time, random) = (rest.get(..8)?, rest.get(9..)?);
-    let hex = |t: &[u8]| t.iter().all(u8::is_ascii_hexdigit);
-    if rest.get(8) != Some(&b'-') || random.len() != 24 || !hex(time) || !hex(random) {
+    if rest.len() != 33 || rest[8] != b'-' {
         return None;
     }
-    let number = |t: &[u8]| u128::from_str_radix(std::str::from_utf8(t).ok()?, 16).ok();
-    Some(number(time)? << 96 | number(random)?)
+    // Digit by digit: this runs on every line `deps` reads.
+    let number = |t: &[u8]| {
+        t.iter()
+            .try_fold(0u128, |n, &b| Some(n << 4 | char::from(b).to_digit(16)? as u128))
+    };
+    Some(number(&rest[..8])? << 96 | number(&rest[9..])?)
 }
 
 /// `[a-z0-9][a-z0-9._-]{0,62}`.
@@ -330,6 +332,19 @@ mod tests {
         );
         let h = parse(&text).unwrap();
         assert_eq!(h.caller_self, Some(CallerSelf::Hop(h.self_id.unwrap())));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn x_ray_ids_are_1_dash_8_hex_dash_24_hex_in_either_case(
+            text in "1-[0-9a-fA-F+g-]{8}-[0-9a-fA-F+g-]{22,25}|[0-9a-f-]{0,40}"
+        ) {
+            let b = text.as_bytes();
+            let hex = |t: &[u8]| t.iter().all(u8::is_ascii_hexdigit);
+            let valid = b.len() == 35 && b.starts_with(b"1-") && b[10] == b'-' && hex(&b[2..10]) && hex(&b[11..]);
+            let want = valid.then(|| u128::from_str_radix(&format!("{}{}", &text[2..10], &text[11..]), 16).unwrap());
+            proptest::prop_assert_eq!(x_ray_id(b), want);
+        }
     }
 
     #[test]
