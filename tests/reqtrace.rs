@@ -253,13 +253,17 @@ fn show_draws_one_tree_found_by_root_in_any_spelling() {
         2,
         "both calls, each its own row"
     );
-    let (_, err, ok) = run(&[
-        "show",
-        "1-00000000-000000000000000000000000",
-        "--logs",
-        logs.to_str().unwrap(),
-    ]);
-    assert!(!ok && err.contains("0 traces"), "{err}");
+    // A root in no line: one line of answer, exit 1.
+    let nowhere = "1-00000000-000000000000000000000000";
+    let out = reqtrace()
+        .args(["show", nowhere, "--logs", logs.to_str().unwrap()])
+        .assert()
+        .code(1);
+    let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert_eq!(
+        stdout,
+        format!("trace {nowhere}: no hop of it in the logs read\n")
+    );
     let (_, err, ok) = run(&["show", "not-a-root", "--logs", logs.to_str().unwrap()]);
     assert!(!ok && err.contains("is not a trace root"), "{err}");
 }

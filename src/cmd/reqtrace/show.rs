@@ -74,7 +74,7 @@ pub fn run(args: Args) -> anyhow::Result<super::Finding> {
     for root in &roots {
         match stitched.traces.iter().find(|t| t.id == *root) {
             Some(trace) => show::render(trace, args.width, &mut out)?,
-            None => writeln!(out, "trace {root}: no hop of it in the logs read")?,
+            None => writeln!(out, "trace {}: no hop of it in the logs read", root.logged())?,
         }
     }
     out.flush().context("cannot write to stdout")?;
