@@ -2,6 +2,8 @@
 //! and the two rules every builder of one must share (which status, what is an error);
 //! it does not read log lines (`from_alb` does) or know parents (`stitch` does).
 
+use std::hash::{BuildHasher, Hash};
+
 use compact_str::CompactString;
 
 use super::header::{BadLink, CallerSelf, HopId, TraceId};
@@ -88,8 +90,104 @@ impl Hop {
 
     /// Microseconds from start to end; 0 when the clock says the end came first.
     pub fn duration(&self) -> i64 {
-        (self.end - self.start).max(0)
+        duration(self.start, self.end)
     }
+
+    /// A hash of everything a hop's line says, not of where it was read ([`stable_hash`]).
+    pub fn content_hash(&self) -> u64 {
+        // Destructured so that a new field cannot be left out unnoticed.
+        let Hop {
+            origin,
+            trace,
+            self_id,
+            caller,
+            caller_self,
+            bad_link,
+            service,
+            operation,
+            status,
+            elb_status,
+            error,
+            start,
+            end,
+            request_bytes,
+            response_bytes,
+            elb,
+            input: _,
+            line: _,
+            error_reason,
+            classification,
+            target_time,
+        } = self;
+        stable_hash(&(
+            (origin, trace, self_id, caller, caller_self, bad_link),
+            (service, operation, status, elb_status, error, start, end),
+            (
+                request_bytes,
+                response_bytes,
+                elb,
+                error_reason,
+                classification,
+                target_time,
+            ),
+        ))
+    }
+}
+
+/// A hop reduced to what its dependency edge counts. `deps` folds these, not whole hops,
+/// so that reading a window never templates an operation or copies a text it does not show.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct EdgeHop {
+    pub trace: TraceId,
+    pub self_id: Option<HopId>,
+    /// An entry hop's [`Hop::content_hash`] (what tells a repeat of it from another entry
+    /// hop of its trace); 0 for a hop with a `Self`.
+    pub entry_hash: u64,
+    pub caller: Option<CompactString>,
+    pub service: CompactString,
+    pub error: bool,
+    pub start: i64,
+    pub end: i64,
+    pub target_time: Option<i64>,
+    pub request_bytes: u64,
+    pub response_bytes: u64,
+}
+
+impl EdgeHop {
+    pub fn of(hop: &Hop) -> EdgeHop {
+        EdgeHop {
+            trace: hop.trace,
+            self_id: hop.self_id,
+            entry_hash: if hop.self_id.is_none() {
+                hop.content_hash()
+            } else {
+                0
+            },
+            caller: hop.caller.clone(),
+            service: hop.service.clone(),
+            error: hop.error,
+            start: hop.start,
+            end: hop.end,
+            target_time: hop.target_time,
+            request_bytes: hop.request_bytes,
+            response_bytes: hop.response_bytes,
+        }
+    }
+
+    /// As [`Hop::duration`].
+    pub fn duration(&self) -> i64 {
+        duration(self.start, self.end)
+    }
+}
+
+/// The same hash on every run and machine (foldhash with a fixed seed: fast, and 64 bits
+/// make a collision among one trace's hops vanishingly rare).
+pub fn stable_hash(value: &impl Hash) -> u64 {
+    foldhash::fast::FixedState::with_seed(0x5eed).hash_one(value)
+}
+
+fn duration(start: i64, end: i64) -> i64 {
+    (end - start).max(0)
 }
 
 /// Hand-built hops for the trace module's tests.

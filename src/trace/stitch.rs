@@ -249,7 +249,7 @@ fn dedupe(group: Vec<Hop>) -> (Vec<Hop>, u64) {
 
 /// What makes a second hop a repeat of a first: the same `Self` in the same trace, or for
 /// an entry hop, the same hop but for where it was read (a log object delivered twice),
-/// known by [`content_hash`].
+/// known by [`Hop::content_hash`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Identity {
     Hop(TraceId, HopId),
@@ -257,54 +257,17 @@ pub enum Identity {
 }
 
 pub fn identity(hop: &Hop) -> Identity {
-    match hop.self_id {
-        Some(id) => Identity::Hop(hop.trace, id),
-        None => Identity::Entry(hop.trace, content_hash(hop)),
-    }
+    Identity::new(hop.trace, hop.self_id, || hop.content_hash())
 }
 
-/// A hash of everything a hop's line says, not of where it was read: the same on every run
-/// (foldhash with a fixed seed: fast, and 64 bits make a collision within one trace
-/// vanishingly rare).
-pub fn content_hash(hop: &Hop) -> u64 {
-    use std::hash::{BuildHasher, Hash, Hasher};
-    // Destructured so that a new field cannot be left out unnoticed.
-    let Hop {
-        origin,
-        trace,
-        self_id,
-        caller,
-        caller_self,
-        bad_link,
-        service,
-        operation,
-        status,
-        elb_status,
-        error,
-        start,
-        end,
-        request_bytes,
-        response_bytes,
-        elb,
-        input: _,
-        line: _,
-        error_reason,
-        classification,
-        target_time,
-    } = hop;
-    let mut h = foldhash::fast::FixedState::with_seed(0x5eed).build_hasher();
-    (origin, trace, self_id, caller, caller_self, bad_link).hash(&mut h);
-    (service, operation, status, elb_status, error, start, end).hash(&mut h);
-    (
-        request_bytes,
-        response_bytes,
-        elb,
-        error_reason,
-        classification,
-        target_time,
-    )
-        .hash(&mut h);
-    h.finish()
+impl Identity {
+    /// A hop's identity from its trace and `Self`, or for an entry hop, its content.
+    pub fn new(trace: TraceId, self_id: Option<HopId>, content: impl FnOnce() -> u64) -> Identity {
+        match self_id {
+            Some(id) => Identity::Hop(trace, id),
+            None => Identity::Entry(trace, content()),
+        }
+    }
 }
 
 /// What a hop's header says of its parent.

@@ -4,9 +4,11 @@ use std::io::Write;
 
 use anyhow::Context;
 
-use super::{instant, read_alb, LogArgs, SourceArgs};
+use super::{instant, read_alb, LogArgs, MakeHop, SourceArgs};
 use crate::source::athena::alb::AlbEdgeRow;
 use crate::trace::deps::{self, formats, Edge, Filter};
+use crate::trace::from_alb;
+use crate::trace::hop::EdgeHop;
 
 /// Print the service dependency graph of a window.
 ///
@@ -94,8 +96,9 @@ pub fn run(args: Args) -> anyhow::Result<super::Finding> {
 /// The edges of the hops in the logs that end in `[from, to)`, folded as they are read.
 fn edges_of_logs(logs: &LogArgs, from: i64, to: i64) -> anyhow::Result<Vec<Edge>> {
     let mut builder = deps::EdgeBuilder::new(from, to);
-    let keep = |h: &crate::trace::hop::Hop| (from..to).contains(&h.end);
-    let reading = read_alb(logs, None, None, &keep, &mut |input, hops| {
+    let keep = |h: &EdgeHop| (from..to).contains(&h.end);
+    let make: MakeHop<EdgeHop> = |record, _, _| from_alb::edge_hop(record);
+    let reading = read_alb(logs, None, None, make, &keep, &mut |input, hops| {
         builder.add(delivery_group(input), hops)
     })?;
     let (edges, summary) = builder.finish();

@@ -259,7 +259,9 @@ pub fn read_traces(
     let naming = Naming::new(roots)?;
     let naming = naming.as_ref();
     let mut hops = Vec::new();
-    let reading = read_alb(logs, athena_lines, naming, keep, &mut |_, part| hops.extend(part))?;
+    let reading = read_alb(logs, athena_lines, naming, from_alb::hop, keep, &mut |_, part| {
+        hops.extend(part)
+    })?;
     let calls = match app_logs {
         [] => None,
         _ => Some(read_calls(app_logs, &logs.s3, naming, keep, &mut |_, part| {
@@ -272,21 +274,25 @@ pub fn read_traces(
 }
 
 /// Where a block's hops go, with the name of the input they were read from, in input order.
-pub type Sink<'a> = dyn FnMut(&str, Vec<Hop>) + 'a;
+pub type Sink<'a, T> = dyn FnMut(&str, Vec<T>) + 'a;
 
-/// Every hop the ALB logs (or Athena's lines) hold for which `keep` is true, into `sink`,
-/// and what the other lines were.
-pub fn read_alb(
+/// What a record becomes: a [`Hop`] (`from_alb::hop`), or less when less will do.
+pub type MakeHop<T> = fn(&alb::Record<'_>, u32, u64) -> Result<T, from_alb::Untraced>;
+
+/// Every hop the ALB logs (or Athena's lines) hold, as `make` makes it, for which `keep`
+/// is true, into `sink`, and what the other lines were.
+pub fn read_alb<T: Send + 'static>(
     args: &LogArgs,
     athena_lines: Option<Vec<String>>,
     naming: Option<&Naming>,
-    keep: &(dyn Fn(&Hop) -> bool + Sync),
-    sink: &mut Sink<'_>,
+    make: MakeHop<T>,
+    keep: &(dyn Fn(&T) -> bool + Sync),
+    sink: &mut Sink<'_, T>,
 ) -> anyhow::Result<Reading> {
     super::threads(args.threads)?;
-    let to_hop = |text: &[u8], input, line| {
+    let to_hop = move |text: &[u8], input, line| {
         let record = alb::parse(text).map_err(|r| NotHop::Rejected(r.name()))?;
-        from_alb::hop(&record, input, line).map_err(|u| NotHop::Untraced(u.name()))
+        make(&record, input, line).map_err(|u| NotHop::Untraced(u.name()))
     };
     match athena_lines {
         Some(lines) => {
@@ -314,7 +320,7 @@ fn read_calls(
     s3: &S3Args,
     naming: Option<&Naming>,
     keep: &(dyn Fn(&Hop) -> bool + Sync),
-    sink: &mut Sink<'_>,
+    sink: &mut Sink<'_, Hop>,
 ) -> anyhow::Result<Reading> {
     let to_hop = |text: &[u8], input, line| {
         let call = applog::parse(text).map_err(|r| NotHop::Rejected(r.name()))?;
@@ -330,18 +336,18 @@ enum NotHop {
 }
 
 /// A line, its input's index and its line number, as a hop or why it is not one.
-type ToHop = dyn Fn(&[u8], u32, u64) -> Result<Hop, NotHop> + Sync;
+type ToHop<T> = dyn Fn(&[u8], u32, u64) -> Result<T, NotHop> + Sync;
 
 /// Reads every line of `paths` in parallel (or, with `naming`, every line it matches),
 /// giving the hops `to_hop` makes and `keep` wants to `sink` block by block, counting every
 /// other line by reason.
-fn read(
+fn read<T: Send + 'static>(
     paths: &[String],
     s3: &S3Args,
     naming: Option<&Naming>,
-    keep: &(dyn Fn(&Hop) -> bool + Sync),
-    to_hop: &ToHop,
-    sink: &mut Sink<'_>,
+    keep: &(dyn Fn(&T) -> bool + Sync),
+    to_hop: &ToHop<T>,
+    sink: &mut Sink<'_, T>,
 ) -> anyhow::Result<Reading> {
     let inputs = source::expand(paths, &s3.options(&[]))?;
     let mut reading = Reading::default();
@@ -363,12 +369,12 @@ fn read(
 
 /// The hops of one block's lines (with `naming`, of the lines it matches) that `keep`
 /// wants, and every other line counted.
-fn hops_of_block(
+fn hops_of_block<T: 'static>(
     block: &Block,
     naming: Option<&Naming>,
-    keep: &(dyn Fn(&Hop) -> bool + Sync),
-    to_hop: &ToHop,
-) -> (Vec<Hop>, Reading) {
+    keep: &(dyn Fn(&T) -> bool + Sync),
+    to_hop: &ToHop<T>,
+) -> (Vec<T>, Reading) {
     let (mut hops, mut reading) = (Vec::new(), Reading::default());
     reading.lines = block.line_count;
     let lines: Vec<(u64, &[u8])> = match naming {

@@ -35,8 +35,8 @@ use foldhash::HashMap;
 use serde::Serialize;
 use sketches_ddsketch::{Config, DDSketch};
 
-use super::hop::Hop;
-use super::stitch::{content_hash, identity, Identity};
+use super::hop::{stable_hash, EdgeHop};
+use super::stitch::Identity;
 
 /// Mean response size above which an edge is flagged oversized: 100 KiB.
 pub const OVERSIZED_BYTES: u64 = 100 * 1024;
@@ -174,7 +174,7 @@ impl EdgeBuilder {
     }
 
     /// Adds hops of delivery group `group`; a group's hops must come together.
-    pub fn add(&mut self, group: &str, hops: impl IntoIterator<Item = Hop>) {
+    pub fn add(&mut self, group: &str, hops: impl IntoIterator<Item = EdgeHop>) {
         if self.group.as_deref() != Some(group) {
             self.fold_group();
             self.group = Some(group.to_string());
@@ -182,7 +182,8 @@ impl EdgeBuilder {
         let window = self.from..self.to;
         for hop in hops.into_iter().filter(|h| window.contains(&h.end)) {
             let pending = self.pending(&hop);
-            match self.pending.entry(identity(&hop)) {
+            let identity = Identity::new(hop.trace, hop.self_id, || hop.entry_hash);
+            match self.pending.entry(identity) {
                 Entry::Vacant(slot) => {
                     slot.insert(pending);
                 }
@@ -196,7 +197,7 @@ impl EdgeBuilder {
         }
     }
 
-    fn pending(&mut self, hop: &Hop) -> Pending {
+    fn pending(&mut self, hop: &EdgeHop) -> Pending {
         let caller = hop.caller.clone().unwrap_or_else(|| NO_CALLER.into());
         let next = self.tallies.len() as u32;
         let edge = *self.edge_ids.entry((caller, hop.service.clone())).or_insert(next);
@@ -205,7 +206,7 @@ impl EdgeBuilder {
         }
         let latency_us = hop.duration();
         Pending {
-            rank: (hop.start, hop.end, content_hash(hop)),
+            rank: (hop.start, hop.end, stable_hash(hop)),
             edge,
             error: hop.error,
             entry: hop.self_id.is_none(),
@@ -365,10 +366,11 @@ mod tests {
     use super::*;
     use crate::trace::header::CallerSelf;
     use crate::trace::hop::sample::hop;
+    use crate::trace::hop::Hop;
 
     fn edges(hops: &[Hop], from: i64, to: i64) -> Vec<Edge> {
         let mut builder = EdgeBuilder::new(from, to);
-        builder.add("one group", hops.iter().cloned());
+        builder.add("one group", hops.iter().map(EdgeHop::of));
         builder.finish().0
     }
 
@@ -437,9 +439,10 @@ mod tests {
             h
         };
         let mut builder = EdgeBuilder::new(i64::MIN, i64::MAX);
-        builder.add("node-a 10:05", [call(1), call(2)]);
-        builder.add("node-a 10:05", [call(1)]); // its second delivery
-        builder.add("node-b 10:05", [call(2)]); // not a delivery of the same object
+        let calls = |ns: &[u128]| ns.iter().map(|&n| EdgeHop::of(&call(n))).collect::<Vec<_>>();
+        builder.add("node-a 10:05", calls(&[1, 2]));
+        builder.add("node-a 10:05", calls(&[1])); // its second delivery
+        builder.add("node-b 10:05", calls(&[2])); // not a delivery of the same object
         let (edges, summary) = builder.finish();
         assert_eq!(edges[0].calls, 3);
         assert_eq!(
