@@ -79,17 +79,27 @@ where
 {
     let mut reader = Reader::new(inputs, hash, longest);
     let mut batch = reader.next_batch()?;
+    let mut processed: Vec<T> = Vec::new();
     while !batch.is_empty() {
-        let (results, next) = rayon::join(
-            || batch.par_iter().map(&process).collect::<Vec<T>>(),
-            || reader.next_batch(),
-        );
+        // The pool processes one batch while this thread consumes the one before and
+        // reads the next: consuming is serial, and would otherwise leave a core idle.
+        let (results, consumed, next) = std::thread::scope(|scope| {
+            let work = scope.spawn(|| batch.par_iter().map(&process).collect::<Vec<T>>());
+            let consumed = processed.drain(..).try_for_each(&mut consume);
+            let next = consumed.is_ok().then(|| reader.next_batch());
+            let results = work
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (results, consumed, next)
+        });
+        consumed?;
         for block in &batch {
             progress.advance(block.line_count, block.data.len() as u64);
         }
-        results.into_iter().try_for_each(&mut consume)?;
-        batch = next?;
+        processed = results;
+        batch = next.unwrap_or_else(|| Ok(Vec::new()))?;
     }
+    processed.into_iter().try_for_each(&mut consume)?;
     Ok(reader.digests)
 }
 
