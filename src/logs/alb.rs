@@ -30,13 +30,14 @@
 //! Values: the text as logged with the quotes stripped; `-` and `"-"` are null.
 
 use std::fmt;
-use std::net::IpAddr;
+use std::net::Ipv6Addr;
 
 use serde::ser::{Error as _, SerializeMap};
 use serde::{Serialize, Serializer};
 
 use super::split::{
-    days_from_civil, days_in_month, decimal, next_field, skip_spaces, trim_end, Lossy, Quoted, Spaces, Span,
+    days_from_civil, days_in_month, decimal, next_field, skip_spaces, trim_end, Delimiters, Lossy, Quoted,
+    Span,
 };
 use super::LONGEST_LINE;
 use crate::model::Reject;
@@ -218,21 +219,21 @@ pub fn parse(line: &[u8]) -> Result<Record<'_>, Reject> {
     }
     let mut spans = [Span::default(); FIELDS];
     let mut len = 0;
-    let mut spaces = Spaces::new(line);
+    let mut delimiters = Delimiters::new(line);
     while len < FIELDS {
         let quoted = if len == Field::UserAgent as usize {
             Quoted::BeforeUnquoted
         } else {
             Quoted::FirstClose
         };
-        let Some(span) = next_field(&mut spaces, &mut pos, quoted)? else {
+        let Some(span) = next_field(&mut delimiters, &mut pos, quoted)? else {
             break;
         };
         spans[len] = span;
         len += 1;
     }
     let extra = skip_spaces(line, pos);
-    while next_field(&mut spaces, &mut pos, Quoted::FirstClose)?.is_some() {}
+    while next_field(&mut delimiters, &mut pos, Quoted::FirstClose)?.is_some() {}
     let text = |f: Field| field_text(line, &spans, len, f);
     if !TYPES.contains(&text(Field::Type)) {
         return Err(Reject::UnknownType);
@@ -337,9 +338,9 @@ impl<'a> Record<'a> {
     pub fn extra_fields(&self) -> impl Iterator<Item = &'a [u8]> + '_ {
         let line = self.line;
         let mut pos = self.extra;
-        let mut spaces = Spaces::new(line);
+        let mut delimiters = Delimiters::new(line);
         std::iter::from_fn(move || {
-            let span = next_field(&mut spaces, &mut pos, Quoted::FirstClose)
+            let span = next_field(&mut delimiters, &mut pos, Quoted::FirstClose)
                 .ok()
                 .flatten()?;
             line.get(span.start..span.end)
@@ -360,12 +361,24 @@ fn address(span: Span, line: &[u8]) -> Option<Address> {
     if text.first() == Some(&b'[') && text.get(colon - 1) == Some(&b']') {
         (start, end) = (start + 1, end - 1);
     }
-    let ip = std::str::from_utf8(line.get(start..end)?).ok()?;
-    ip.parse::<IpAddr>().ok()?;
-    Some(Address {
+    is_ip(line.get(start..end)?).then_some(Address {
         ip: Span { start, end },
         port,
     })
+}
+
+/// What `IpAddr`'s parser accepts. Nearly every address is v4, checked here without the
+/// UTF-8 check and the general parser (a v4 address never holds a colon, a v6 always).
+fn is_ip(text: &[u8]) -> bool {
+    if memchr::memchr(b':', text).is_some() {
+        return std::str::from_utf8(text).is_ok_and(|t| t.parse::<Ipv6Addr>().is_ok());
+    }
+    let mut parts = 0;
+    text.split(|&b| b == b'.').all(|part| {
+        parts += 1;
+        let shape = matches!(part.len(), 1..=3) && (part.len() == 1 || part[0] != b'0');
+        shape && parts <= 4 && decimal(part).is_some_and(|n| n <= 255)
+    }) && parts == 4
 }
 
 /// `-1`, or unsigned decimal seconds (`0`, `0.001`).
@@ -380,6 +393,16 @@ fn processing_seconds(text: &[u8]) -> Option<f64> {
     let digits = |t: &[u8]| !t.is_empty() && t.iter().all(u8::is_ascii_digit);
     if !digits(whole) || fraction.is_some_and(|f| !digits(f)) {
         return None;
+    }
+    let fraction = fraction.unwrap_or_default();
+    if whole.len() + fraction.len() <= 15 {
+        // Clinger's fast path: both operands are exact in an f64 (n < 2^53, 10^k for
+        // k ≤ 22), so the one rounding of the division is the correctly rounded value.
+        let n = whole
+            .iter()
+            .chain(fraction)
+            .fold(0u64, |n, &d| n * 10 + u64::from(d - b'0'));
+        return Some(n as f64 / 10f64.powi(fraction.len() as i32));
     }
     std::str::from_utf8(text).ok()?.parse().ok()
 }

@@ -37,8 +37,8 @@ use serde::ser::{Error as _, SerializeMap};
 use serde::{Serialize, Serializer};
 
 use super::split::{
-    days_from_civil, days_in_month, decimal, next_field, skip_spaces, tail, trim_end, Lossy, Quoted, Spaces,
-    Span,
+    days_from_civil, days_in_month, decimal, next_field, skip_spaces, tail, trim_end, Delimiters, Lossy,
+    Quoted, Span,
 };
 use crate::model::Reject;
 
@@ -188,12 +188,12 @@ pub fn parse(line: &[u8]) -> Result<Record<'_>, Reject> {
     }
     let mut spans = [Span::default(); FIELDS];
     let mut len = 0;
-    let mut spaces = Spaces::new(line);
+    let mut delimiters = Delimiters::new(line);
     while len < FIELDS {
         let next = if len == TIME {
-            next_time_field(&mut spaces, &mut pos)?
+            next_time_field(&mut delimiters, &mut pos)?
         } else {
-            next_field(&mut spaces, &mut pos, quoting(len))?
+            next_field(&mut delimiters, &mut pos, quoting(len))?
         };
         let Some(span) = next else { break };
         spans[len] = span;
@@ -201,7 +201,7 @@ pub fn parse(line: &[u8]) -> Result<Record<'_>, Reject> {
     }
     let extra = skip_spaces(line, pos);
     // Split the extras now so that `extra_fields` cannot meet a bad quote later.
-    while next_field(&mut spaces, &mut pos, Quoted::FirstClose)?.is_some() {}
+    while next_field(&mut delimiters, &mut pos, Quoted::FirstClose)?.is_some() {}
     if len < MIN_FIELDS {
         return Err(Reject::TooFewFields);
     }
@@ -279,9 +279,9 @@ impl<'a> Record<'a> {
     pub fn extra_fields(&self) -> impl Iterator<Item = &'a [u8]> + '_ {
         let line = self.line;
         let mut pos = self.extra;
-        let mut spaces = Spaces::new(line);
+        let mut delimiters = Delimiters::new(line);
         std::iter::from_fn(move || {
-            let span = next_field(&mut spaces, &mut pos, Quoted::FirstClose)
+            let span = next_field(&mut delimiters, &mut pos, Quoted::FirstClose)
                 .ok()
                 .flatten()?;
             line.get(span.start..span.end)
@@ -369,12 +369,12 @@ fn quoting(index: usize) -> Quoted {
 }
 
 /// The time field keeps its brackets here; it holds a space, so it ends at its `]`.
-fn next_time_field(spaces: &mut Spaces<'_>, pos: &mut usize) -> Result<Option<Span>, Reject> {
-    let line = spaces.line;
+fn next_time_field(delimiters: &mut Delimiters<'_>, pos: &mut usize) -> Result<Option<Span>, Reject> {
+    let line = delimiters.line;
     let start = skip_spaces(line, *pos);
     if line.get(start) != Some(&b'[') {
         // Not a time: split it like any field, but leave the time check nothing to accept.
-        return Ok(next_field(spaces, pos, Quoted::FirstClose)?.map(|_| Span { start, end: start }));
+        return Ok(next_field(delimiters, pos, Quoted::FirstClose)?.map(|_| Span { start, end: start }));
     }
     let close = memchr(b']', tail(line, start)).ok_or(Reject::BadTime)? + start;
     if !matches!(line.get(close + 1), None | Some(b' ')) {

@@ -4,7 +4,7 @@
 //!
 //! Owns only bytes-to-ranges: what a field means is the format module's business.
 
-use memchr::{memchr, memchr_iter};
+use memchr::memchr;
 
 use crate::model::Reject;
 
@@ -27,42 +27,63 @@ pub fn trim_end(line: &[u8]) -> &[u8] {
     line.get(..end).unwrap_or(line)
 }
 
+#[inline]
 pub fn skip_spaces(line: &[u8], pos: usize) -> usize {
-    tail(line, pos)
-        .iter()
-        .position(|&b| b != b' ')
-        .map_or(line.len(), |i| pos + i)
+    match line.get(pos) {
+        // Fields are one space apart in every real log: no search for that.
+        Some(b' ') => tail(line, pos)
+            .iter()
+            .position(|&b| b != b' ')
+            .map_or(line.len(), |i| pos + i),
+        Some(_) => pos,
+        None => line.len(),
+    }
 }
 
-/// Finds the spaces of a line 64 bytes at a time: one mask per window rather than one
-/// search per field, since most fields are a few bytes long. memchr has no call that
-/// gives every match of a window at once, so this is written here.
-pub struct Spaces<'a> {
+/// Finds the spaces and quotes of a line 64 bytes at a time: one pair of masks per
+/// window rather than one search per field, since most fields are a few bytes long.
+/// memchr has no call that gives every match of a window at once, so this is written here.
+pub struct Delimiters<'a> {
     pub line: &'a [u8],
-    /// The start of the window `mask` describes (a multiple of 64), or `usize::MAX`.
+    /// The start of the window the masks describe (a multiple of 64), or `usize::MAX`.
     window: usize,
     /// Bit i set when `line[window + i]` is a space.
-    mask: u64,
+    spaces: u64,
+    /// Bit i set when `line[window + i]` is a `"`.
+    quotes: u64,
 }
 
-impl<'a> Spaces<'a> {
-    pub fn new(line: &'a [u8]) -> Spaces<'a> {
-        Spaces {
+impl<'a> Delimiters<'a> {
+    pub fn new(line: &'a [u8]) -> Delimiters<'a> {
+        Delimiters {
             line,
             window: usize::MAX,
-            mask: 0,
+            spaces: 0,
+            quotes: 0,
         }
     }
 
     /// The first space at or after `from`.
-    pub fn next(&mut self, from: usize) -> Option<usize> {
+    #[inline]
+    pub fn next_space(&mut self, from: usize) -> Option<usize> {
+        self.next_of(from, |d| d.spaces)
+    }
+
+    /// The first `"` at or after `from`.
+    #[inline]
+    pub fn next_quote(&mut self, from: usize) -> Option<usize> {
+        self.next_of(from, |d| d.quotes)
+    }
+
+    #[inline]
+    fn next_of(&mut self, from: usize, mask: fn(&Self) -> u64) -> Option<usize> {
         let mut window = from & !63;
         while window < self.line.len() {
             if window != self.window {
                 self.window = window;
-                self.mask = space_mask(tail(self.line, window));
+                (self.spaces, self.quotes) = masks(tail(self.line, window));
             }
-            let found = self.mask & (u64::MAX << (from.max(window) - window));
+            let found = mask(self) & (u64::MAX << (from.max(window) - window));
             if found != 0 {
                 return Some(window + found.trailing_zeros() as usize);
             }
@@ -72,9 +93,9 @@ impl<'a> Spaces<'a> {
     }
 }
 
-/// Bit i set when `bytes[i]` is a space, for the first 64 bytes (bytes past the end
-/// are not spaces).
-fn space_mask(bytes: &[u8]) -> u64 {
+/// The space and quote masks of the first 64 bytes (bytes past the end are neither).
+#[inline]
+fn masks(bytes: &[u8]) -> (u64, u64) {
     let mut padded = [0u8; 64];
     let window = match bytes.first_chunk::<64>() {
         Some(full) => full,
@@ -83,19 +104,19 @@ fn space_mask(bytes: &[u8]) -> u64 {
             &padded
         }
     };
-    window_mask(window)
+    (window_mask(window, b' '), window_mask(window, b'"'))
 }
 
 /// SSE2, which every x86_64 has: compilers do not turn a byte loop into `pmovmskb`.
 #[cfg(target_arch = "x86_64")]
-fn window_mask(window: &[u8; 64]) -> u64 {
+fn window_mask(window: &[u8; 64], byte: u8) -> u64 {
     use std::arch::x86_64::{_mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8};
     window.chunks_exact(16).enumerate().fold(0, |mask, (k, chunk)| {
         // SAFETY: SSE2 is part of every x86_64 target, and `chunk` is 16 readable bytes
         // (loadu needs no alignment).
         let found = unsafe {
             let bytes = _mm_loadu_si128(chunk.as_ptr().cast());
-            _mm_movemask_epi8(_mm_cmpeq_epi8(bytes, _mm_set1_epi8(b' ' as i8)))
+            _mm_movemask_epi8(_mm_cmpeq_epi8(bytes, _mm_set1_epi8(byte as i8)))
         };
         mask | u64::from(found as u16) << (16 * k)
     })
@@ -103,18 +124,18 @@ fn window_mask(window: &[u8; 64]) -> u64 {
 
 /// Elsewhere, eight bytes at a time in a general register.
 #[cfg(not(target_arch = "x86_64"))]
-fn window_mask(window: &[u8; 64]) -> u64 {
+fn window_mask(window: &[u8; 64], byte: u8) -> u64 {
     window.chunks_exact(8).enumerate().fold(0, |mask, (k, word)| {
         let word = u64::from_le_bytes(word.try_into().unwrap_or_default());
-        mask | u64::from(spaces_in_word(word)) << (8 * k)
+        mask | u64::from(bytes_in_word(word, byte)) << (8 * k)
     })
 }
 
-/// Bit j set when byte j (little-endian) of `word` is a space.
+/// Bit j set when byte j (little-endian) of `word` is `byte`.
 #[cfg(any(test, not(target_arch = "x86_64")))]
-pub fn spaces_in_word(word: u64) -> u8 {
+pub fn bytes_in_word(word: u64, byte: u8) -> u8 {
     const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    let x = word ^ 0x2020_2020_2020_2020;
+    let x = word ^ (u64::from(byte) * 0x0101_0101_0101_0101);
     // 0x80 in exactly the bytes of `x` that are zero; no carry crosses a byte.
     let zero = !(((x & LOW7) + LOW7) | x | LOW7);
     // Gathers each byte's flag into one bit of the top byte.
@@ -132,13 +153,18 @@ pub enum Quoted {
 }
 
 /// The next field after `pos`, quotes stripped; `None` at the end of the line.
-pub fn next_field(spaces: &mut Spaces<'_>, pos: &mut usize, quoted: Quoted) -> Result<Option<Span>, Reject> {
-    let line = spaces.line;
+#[inline]
+pub fn next_field(
+    delimiters: &mut Delimiters<'_>,
+    pos: &mut usize,
+    quoted: Quoted,
+) -> Result<Option<Span>, Reject> {
+    let line = delimiters.line;
     let start = skip_spaces(line, *pos);
     let (span, after) = match line.get(start) {
         None => return Ok(None),
         Some(b'"') => {
-            let close = closing_quote(line, start + 1, quoted).ok_or(Reject::UnterminatedQuote)?;
+            let close = closing_quote(delimiters, start + 1, quoted).ok_or(Reject::UnterminatedQuote)?;
             let span = Span {
                 start: start + 1,
                 end: close,
@@ -146,7 +172,7 @@ pub fn next_field(spaces: &mut Spaces<'_>, pos: &mut usize, quoted: Quoted) -> R
             (span, close + 1)
         }
         Some(_) => {
-            let end = spaces.next(start).unwrap_or(line.len());
+            let end = delimiters.next_space(start).unwrap_or(line.len());
             (Span { start, end }, end)
         }
     };
@@ -194,15 +220,22 @@ pub fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
 /// would shift every later field; when nothing fits, the first candidate is taken. Only
 /// user agents are searched further: elsewhere a guess could shift fields where a
 /// rejection is the honest answer.
-fn closing_quote(line: &[u8], from: usize, quoted: Quoted) -> Option<usize> {
-    let mut candidates = memchr_iter(b'"', tail(line, from))
-        .map(|i| from + i)
-        .filter(|&q| matches!(line.get(q + 1), None | Some(b' ')));
-    let first = candidates.next()?;
-    std::iter::once(first)
-        .chain(candidates)
-        .find(|&q| quoted == Quoted::FirstClose || unquoted_follows(tail(line, q + 1)))
-        .or(Some(first))
+#[inline]
+fn closing_quote(delimiters: &mut Delimiters<'_>, from: usize, quoted: Quoted) -> Option<usize> {
+    let line = delimiters.line;
+    let mut first = None;
+    let mut at = from;
+    while let Some(quote) = delimiters.next_quote(at) {
+        at = quote + 1;
+        if !matches!(line.get(at), None | Some(b' ')) {
+            continue;
+        }
+        if quoted == Quoted::FirstClose || unquoted_follows(tail(line, at)) {
+            return Some(quote);
+        }
+        first.get_or_insert(quote);
+    }
+    first
 }
 
 /// Whether the token after a closing quote holds no quote (S3's version id and ALB's
@@ -230,14 +263,14 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn the_portable_space_mask_agrees(word: [u8; 8], spaces: [bool; 8]) {
-            let word = word.map(|b| if b == b' ' { b'x' } else { b });
+        fn the_portable_byte_mask_agrees(word: [u8; 8], found: [bool; 8], byte in proptest::sample::select(vec![b' ', b'"'])) {
+            let word = word.map(|b| if b == byte { byte ^ 1 } else { b });
             let mut bytes = word;
-            for (b, s) in bytes.iter_mut().zip(spaces) {
-                if s { *b = b' '; }
+            for (b, s) in bytes.iter_mut().zip(found) {
+                if s { *b = byte; }
             }
-            let want = spaces.iter().enumerate().fold(0u8, |m, (i, &s)| m | (u8::from(s) << i));
-            proptest::prop_assert_eq!(spaces_in_word(u64::from_le_bytes(bytes)), want);
+            let want = found.iter().enumerate().fold(0u8, |m, (i, &s)| m | (u8::from(s) << i));
+            proptest::prop_assert_eq!(bytes_in_word(u64::from_le_bytes(bytes), byte), want);
         }
     }
 }

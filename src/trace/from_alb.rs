@@ -1,7 +1,10 @@
 //! One ALB access-log record as a [`Hop`] (TRACING.md, "What each log line becomes"), or
 //! why it is not one. Owns which fields make the hop; the header's grammar is `header`'s.
 
+use std::sync::LazyLock;
+
 use compact_str::CompactString;
+use memchr::memmem::Finder;
 
 use super::header::{HeaderError, TraceHeader};
 use super::hop::{EdgeHop, Hop, Origin};
@@ -108,13 +111,13 @@ fn target_time(record: &Record<'_>) -> Option<i64> {
         .map(|s| (s * 1e6).round() as i64)
 }
 
+/// Built once: building a finder costs more than one search in an ARN.
+static TARGET_GROUP: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"targetgroup/"));
+
 /// The target group's name, else the domain name, else the load balancer's name.
 fn service(record: &Record<'_>) -> CompactString {
     let group = record.get(Field::TargetGroupArn).and_then(|arn| {
-        let rest = arn
-            .windows(12)
-            .position(|w| w == b"targetgroup/")
-            .map(|i| &arn[i + 12..])?;
+        let rest = TARGET_GROUP.find(arn).map(|i| &arn[i + 12..])?;
         rest.split(|&b| b == b'/').next().filter(|name| !name.is_empty())
     });
     match group.or_else(|| record.get(Field::DomainName)) {

@@ -249,12 +249,35 @@ fn x_ray_id(text: &[u8]) -> Option<u128> {
     if rest.len() != 33 || rest[8] != b'-' {
         return None;
     }
-    // Digit by digit: this runs on every line `deps` reads.
-    let number = |t: &[u8]| {
-        t.iter()
-            .try_fold(0u128, |n, &b| Some(n << 4 | char::from(b).to_digit(16)? as u128))
-    };
-    Some(number(&rest[..8])? << 96 | number(&rest[9..])?)
+    let (high, middle, low) = (hex(&rest[..8])?, hex(&rest[9..25])?, hex(&rest[25..])?);
+    Some(u128::from(high) << 96 | u128::from(middle) << 32 | u128::from(low))
+}
+
+/// Each byte's hex value, or 0xff for a byte that is not a hex digit.
+const HEX_DIGITS: [u8; 256] = {
+    let mut table = [0xff; 256];
+    let mut i = 0;
+    while i < 10 {
+        table[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        table[b'a' as usize + i] = 10 + i as u8;
+        table[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    table
+};
+
+/// Hex digits (at most 16) as a number, by table and without a branch per digit: this
+/// runs on every id of every line `deps` reads.
+fn hex(digits: &[u8]) -> Option<u64> {
+    let (number, seen) = digits.iter().fold((0u64, 0u8), |(n, seen), &b| {
+        let d = HEX_DIGITS[usize::from(b)];
+        (n << 4 | u64::from(d & 0xf), seen | d)
+    });
+    (seen & 0xf0 == 0).then_some(number)
 }
 
 /// `[a-z0-9][a-z0-9._-]{0,62}`.

@@ -391,4 +391,22 @@ proptest::proptest! {
         let want_extras: Vec<&[u8]> = if fields == FIELDS { extras.iter().map(|e| e.as_bytes()).collect() } else { vec![] };
         prop_assert_eq!(got_extras, want_extras);
     }
+
+    /// The v4 check is std's parser on every text made of digits and dots.
+    #[test]
+    fn addresses_are_what_the_standard_parser_accepts(text in "[0-9.]{0,17}|(25[0-9]|0[0-9]{0,3}|[0-9]{1,3})(\\.[0-9]{1,4}){3}|[0-9a-f:.]{0,20}") {
+        let std = text.parse::<std::net::IpAddr>().is_ok();
+        prop_assert_eq!(is_ip(text.as_bytes()), std, "{}", text);
+    }
+
+    /// Processing times are the value the standard float parser gives, to the bit.
+    #[test]
+    fn processing_times_are_what_the_standard_parser_gives(whole in "[0-9]{1,12}", fraction in proptest::option::of("[0-9]{0,20}")) {
+        let text = match &fraction {
+            Some(f) => format!("{whole}.{f}"),
+            None => whole.clone(),
+        };
+        let want = (fraction.as_deref() != Some("")).then(|| text.parse::<f64>().expect("a decimal"));
+        prop_assert_eq!(processing_seconds(text.as_bytes()).map(f64::to_bits), want.map(f64::to_bits), "{}", text);
+    }
 }

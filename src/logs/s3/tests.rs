@@ -78,14 +78,15 @@ proptest::proptest! {
     #![proptest_config(config())]
 
     #[test]
-    fn spaces_are_found_as_a_byte_search_finds_them(
+    fn spaces_and_quotes_are_found_as_a_byte_search_finds_them(
         line in proptest::collection::vec(proptest::sample::select(vec![b' ', b'a', b'"', 0xa0, 0x00, 0x1f, 0x21, 0xff]), 0..300),
         steps in proptest::collection::vec(0usize..320, 1..20),
     ) {
-        let mut spaces = Spaces::new(&line);
+        let mut delimiters = Delimiters::new(&line);
         for from in steps {
-            let naive = line.iter().skip(from).position(|&b| b == b' ').map(|i| from + i);
-            proptest::prop_assert_eq!(spaces.next(from), naive);
+            let naive = |byte| line.iter().skip(from).position(|&b| b == byte).map(|i| from + i);
+            proptest::prop_assert_eq!(delimiters.next_space(from), naive(b' '));
+            proptest::prop_assert_eq!(delimiters.next_quote(from), naive(b'"'));
         }
     }
 }
