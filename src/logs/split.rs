@@ -153,7 +153,8 @@ pub enum Quoted {
 }
 
 /// The next field after `pos`, quotes stripped; `None` at the end of the line.
-#[inline]
+/// Inlined into each format's field loop: the call per field cost more than its work.
+#[inline(always)]
 pub fn next_field(
     delimiters: &mut Delimiters<'_>,
     pos: &mut usize,
@@ -220,7 +221,7 @@ pub fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
 /// would shift every later field; when nothing fits, the first candidate is taken. Only
 /// user agents are searched further: elsewhere a guess could shift fields where a
 /// rejection is the honest answer.
-#[inline]
+#[inline(always)]
 fn closing_quote(delimiters: &mut Delimiters<'_>, from: usize, quoted: Quoted) -> Option<usize> {
     let line = delimiters.line;
     let mut first = None;
