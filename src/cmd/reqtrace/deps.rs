@@ -95,11 +95,12 @@ pub fn run(args: Args) -> anyhow::Result<super::Finding> {
 
 /// The edges of the hops in the logs that end in `[from, to)`, folded as they are read.
 fn edges_of_logs(logs: &LogArgs, from: i64, to: i64) -> anyhow::Result<Vec<Edge>> {
-    let mut builder = deps::EdgeBuilder::new(from, to);
+    let mut builder = deps::EdgeBuilder::default();
     let keep = |h: &EdgeHop| (from..to).contains(&h.end);
     let make: MakeHop<EdgeHop> = |record, _, _| from_alb::edge_hop(record);
-    let reading = read_alb(logs, None, None, make, &keep, &mut |input, hops| {
-        builder.add(delivery_group(input), hops)
+    let batch = move |hops| deps::EdgeBatch::new(hops, from..to);
+    let reading = read_alb(logs, None, None, make, &keep, &batch, &mut |input, batch| {
+        builder.add(delivery_group(input), batch)
     })?;
     let (edges, summary) = builder.finish();
     reading.report_lines();

@@ -259,9 +259,16 @@ pub fn read_traces(
     let naming = Naming::new(roots)?;
     let naming = naming.as_ref();
     let mut hops = Vec::new();
-    let reading = read_alb(logs, athena_lines, naming, from_alb::hop, keep, &mut |_, part| {
-        hops.extend(part)
-    })?;
+    let whole = &|part: Vec<Hop>| part;
+    let reading = read_alb(
+        logs,
+        athena_lines,
+        naming,
+        from_alb::hop,
+        keep,
+        whole,
+        &mut |_, part| hops.extend(part),
+    )?;
     let calls = match app_logs {
         [] => None,
         _ => Some(read_calls(app_logs, &logs.s3, naming, keep, &mut |_, part| {
@@ -273,21 +280,26 @@ pub fn read_traces(
     Ok(stitched)
 }
 
-/// Where a block's hops go, with the name of the input they were read from, in input order.
-pub type Sink<'a, T> = dyn FnMut(&str, Vec<T>) + 'a;
+/// Where a block's hops go (as its [`Batch`] made them), with the name of the input they
+/// were read from, in input order.
+pub type Sink<'a, B> = dyn FnMut(&str, B) + 'a;
+
+/// What a block's hops become where they were made, in parallel, before the serial `Sink`.
+pub type Batch<T, B> = dyn Fn(Vec<T>) -> B + Sync;
 
 /// What a record becomes: a [`Hop`] (`from_alb::hop`), or less when less will do.
 pub type MakeHop<T> = fn(&alb::Record<'_>, u32, u64) -> Result<T, from_alb::Untraced>;
 
 /// Every hop the ALB logs (or Athena's lines) hold, as `make` makes it, for which `keep`
-/// is true, into `sink`, and what the other lines were.
-pub fn read_alb<T: Send + 'static>(
+/// is true, block by block through `batch` into `sink`, and what the other lines were.
+pub fn read_alb<T: Send + 'static, B: Send>(
     args: &LogArgs,
     athena_lines: Option<Vec<String>>,
     naming: Option<&Naming>,
     make: MakeHop<T>,
     keep: &(dyn Fn(&T) -> bool + Sync),
-    sink: &mut Sink<'_, T>,
+    batch: &Batch<T, B>,
+    sink: &mut Sink<'_, B>,
 ) -> anyhow::Result<Reading> {
     super::threads(args.threads)?;
     let to_hop = move |text: &[u8], input, line| {
@@ -303,13 +315,13 @@ pub fn read_alb<T: Send + 'static>(
                 data: lines.join("\n").into_bytes(),
             };
             let (hops, reading) = hops_of_block(&block, None, keep, &to_hop);
-            sink("athena", hops);
+            sink("athena", batch(hops));
             Ok(reading)
         }
         None if args.logs.is_empty() => {
             anyhow::bail!("give --logs: files, directories or s3://bucket/prefix")
         }
-        None => read(&args.logs, &args.s3, naming, keep, &to_hop, sink),
+        None => read(&args.logs, &args.s3, naming, keep, &to_hop, batch, sink),
     }
 }
 
@@ -320,13 +332,13 @@ fn read_calls(
     s3: &S3Args,
     naming: Option<&Naming>,
     keep: &(dyn Fn(&Hop) -> bool + Sync),
-    sink: &mut Sink<'_, Hop>,
+    sink: &mut Sink<'_, Vec<Hop>>,
 ) -> anyhow::Result<Reading> {
     let to_hop = |text: &[u8], input, line| {
         let call = applog::parse(text).map_err(|r| NotHop::Rejected(r.name()))?;
         from_app::hop(&call, input, line).map_err(|u| NotHop::Untraced(u.name()))
     };
-    read(app_logs, s3, naming, keep, &to_hop, sink)
+    read(app_logs, s3, naming, keep, &to_hop, &|part| part, sink)
 }
 
 /// Why a line is not a hop: not a record of its log, or a record with no usable `Root`.
@@ -339,19 +351,23 @@ enum NotHop {
 type ToHop<T> = dyn Fn(&[u8], u32, u64) -> Result<T, NotHop> + Sync;
 
 /// Reads every line of `paths` in parallel (or, with `naming`, every line it matches),
-/// giving the hops `to_hop` makes and `keep` wants to `sink` block by block, counting every
-/// other line by reason.
-fn read<T: Send + 'static>(
+/// giving the hops `to_hop` makes and `keep` wants to `sink` block by block (each block's
+/// through `batch`, in parallel), counting every other line by reason.
+fn read<T: Send + 'static, B: Send>(
     paths: &[String],
     s3: &S3Args,
     naming: Option<&Naming>,
     keep: &(dyn Fn(&T) -> bool + Sync),
     to_hop: &ToHop<T>,
-    sink: &mut Sink<'_, T>,
+    batch: &Batch<T, B>,
+    sink: &mut Sink<'_, B>,
 ) -> anyhow::Result<Reading> {
     let inputs = source::expand(paths, &s3.options(&[]))?;
     let mut reading = Reading::default();
-    let process = |block: &Block| (block.input, hops_of_block(block, naming, keep, to_hop));
+    let process = |block: &Block| {
+        let (hops, counts) = hops_of_block(block, naming, keep, to_hop);
+        (block.input, (batch(hops), counts))
+    };
     crate::blocks::run(
         &inputs.list,
         false,

@@ -29,6 +29,7 @@ pub mod html;
 
 use std::collections::hash_map::Entry;
 use std::fmt;
+use std::ops::Range;
 
 use compact_str::CompactString;
 use foldhash::HashMap;
@@ -101,10 +102,42 @@ impl Edge {
     }
 }
 
-/// Edges built one hop at a time ([module doc](self) for the rules).
+/// One block's hops in a window, reduced where they were parsed (in parallel) to what
+/// [`EdgeBuilder`] folds: each edge named once, not once per hop, so the serial fold
+/// hashes no names and moves no strings.
+pub struct EdgeBatch {
+    /// (caller, callee) of the batch's edges; a hop's `edge` indexes this.
+    edges: Vec<(CompactString, CompactString)>,
+    hops: Vec<(Identity, Pending)>,
+}
+
+impl EdgeBatch {
+    /// The hops that end in `window`.
+    pub fn new(hops: impl IntoIterator<Item = EdgeHop>, window: Range<i64>) -> EdgeBatch {
+        let mut ids: HashMap<(CompactString, CompactString), u32> = HashMap::default();
+        let mut edges = Vec::new();
+        let hops = hops
+            .into_iter()
+            .filter(|h| window.contains(&h.end))
+            .map(|hop| {
+                let identity = Identity::new(hop.trace, hop.self_id, || hop.entry_hash);
+                let mut pending = Pending::of(&hop);
+                let key = (hop.caller.unwrap_or_else(|| NO_CALLER.into()), hop.service);
+                let next = edges.len() as u32;
+                pending.edge = *ids.entry(key).or_insert_with_key(|key| {
+                    edges.push(key.clone());
+                    next
+                });
+                (identity, pending)
+            })
+            .collect();
+        EdgeBatch { edges, hops }
+    }
+}
+
+/// Edges built one batch of hops at a time ([module doc](self) for the rules).
+#[derive(Default)]
 pub struct EdgeBuilder {
-    from: i64,
-    to: i64,
     group: Option<String>,
     /// The current group's hops, by identity, as much of each as its edge needs.
     pending: HashMap<Identity, Pending>,
@@ -159,30 +192,33 @@ struct Pending {
     response_bytes: u64,
 }
 
-impl EdgeBuilder {
-    /// Edges of the hops that end in `[from, to)`.
-    pub fn new(from: i64, to: i64) -> EdgeBuilder {
-        EdgeBuilder {
-            from,
-            to,
-            group: None,
-            pending: HashMap::default(),
-            edge_ids: HashMap::default(),
-            tallies: Vec::new(),
-            summary: EdgeSummary::default(),
+impl Pending {
+    /// `hop`'s figures; its edge is the batch's to number.
+    fn of(hop: &EdgeHop) -> Pending {
+        let latency_us = hop.duration();
+        Pending {
+            rank: (hop.start, hop.end, stable_hash(hop)),
+            edge: 0,
+            error: hop.error,
+            entry: hop.self_id.is_none(),
+            latency_us,
+            gap_us: hop.target_time.map(|own| latency_us - own),
+            request_bytes: hop.request_bytes,
+            response_bytes: hop.response_bytes,
         }
     }
+}
 
-    /// Adds hops of delivery group `group`; a group's hops must come together.
-    pub fn add(&mut self, group: &str, hops: impl IntoIterator<Item = EdgeHop>) {
+impl EdgeBuilder {
+    /// Adds a batch of delivery group `group`'s hops; a group's batches must come together.
+    pub fn add(&mut self, group: &str, batch: EdgeBatch) {
         if self.group.as_deref() != Some(group) {
             self.fold_group();
             self.group = Some(group.to_string());
         }
-        let window = self.from..self.to;
-        for hop in hops.into_iter().filter(|h| window.contains(&h.end)) {
-            let pending = self.pending(&hop);
-            let identity = Identity::new(hop.trace, hop.self_id, || hop.entry_hash);
+        let ids: Vec<u32> = batch.edges.into_iter().map(|key| self.edge_id(key)).collect();
+        for (identity, mut pending) in batch.hops {
+            pending.edge = ids[pending.edge as usize];
             match self.pending.entry(identity) {
                 Entry::Vacant(slot) => {
                     slot.insert(pending);
@@ -197,24 +233,13 @@ impl EdgeBuilder {
         }
     }
 
-    fn pending(&mut self, hop: &EdgeHop) -> Pending {
-        let caller = hop.caller.clone().unwrap_or_else(|| NO_CALLER.into());
+    fn edge_id(&mut self, key: (CompactString, CompactString)) -> u32 {
         let next = self.tallies.len() as u32;
-        let edge = *self.edge_ids.entry((caller, hop.service.clone())).or_insert(next);
+        let edge = *self.edge_ids.entry(key).or_insert(next);
         if edge == next {
             self.tallies.push(Tally::default());
         }
-        let latency_us = hop.duration();
-        Pending {
-            rank: (hop.start, hop.end, stable_hash(hop)),
-            edge,
-            error: hop.error,
-            entry: hop.self_id.is_none(),
-            latency_us,
-            gap_us: hop.target_time.map(|own| latency_us - own),
-            request_bytes: hop.request_bytes,
-            response_bytes: hop.response_bytes,
-        }
+        edge
     }
 
     fn fold_group(&mut self) {
@@ -369,8 +394,11 @@ mod tests {
     use crate::trace::hop::Hop;
 
     fn edges(hops: &[Hop], from: i64, to: i64) -> Vec<Edge> {
-        let mut builder = EdgeBuilder::new(from, to);
-        builder.add("one group", hops.iter().map(EdgeHop::of));
+        let mut builder = EdgeBuilder::default();
+        builder.add(
+            "one group",
+            EdgeBatch::new(hops.iter().map(EdgeHop::of), from..to),
+        );
         builder.finish().0
     }
 
@@ -438,8 +466,9 @@ mod tests {
             h.caller = Some("web".into());
             h
         };
-        let mut builder = EdgeBuilder::new(i64::MIN, i64::MAX);
-        let calls = |ns: &[u128]| ns.iter().map(|&n| EdgeHop::of(&call(n))).collect::<Vec<_>>();
+        let mut builder = EdgeBuilder::default();
+        let calls =
+            |ns: &[u128]| EdgeBatch::new(ns.iter().map(|&n| EdgeHop::of(&call(n))), i64::MIN..i64::MAX);
         builder.add("node-a 10:05", calls(&[1, 2]));
         builder.add("node-a 10:05", calls(&[1])); // its second delivery
         builder.add("node-b 10:05", calls(&[2])); // not a delivery of the same object
@@ -490,7 +519,15 @@ mod tests {
                 state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
                 shuffled.swap(i, (state >> 33) as usize % (i + 1));
             }
-            proptest::prop_assert_eq!(edges(&hops, i64::MIN, i64::MAX), edges(&shuffled, i64::MIN, i64::MAX));
+            let whole = edges(&hops, i64::MIN, i64::MAX);
+            proptest::prop_assert_eq!(&whole, &edges(&shuffled, i64::MIN, i64::MAX));
+            // Blocks of one group arrive as several batches, each numbering its edges in
+            // the order it met them.
+            let mut builder = EdgeBuilder::default();
+            for part in shuffled.chunks(1 + (seed % 7) as usize) {
+                builder.add("one group", EdgeBatch::new(part.iter().map(EdgeHop::of), i64::MIN..i64::MAX));
+            }
+            proptest::prop_assert_eq!(&whole, &builder.finish().0);
         }
     }
 }
