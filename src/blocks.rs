@@ -59,7 +59,9 @@ fn count_lines(data: &[u8]) -> u64 {
     newlines + u64::from(!data.is_empty() && !data.ends_with(b"\n"))
 }
 
-const BLOCK: usize = 4 << 20;
+/// 1 MiB: against 4 MiB, reqtrace deps ran about 4% faster in 15% less memory (finer
+/// batches for the pool) and the repair job's scan and plan ran the same (bench data).
+const BLOCK: usize = 1 << 20;
 const BATCH_BYTES: usize = 16 << 20;
 
 /// Progress callback: stored bytes read so far across inputs, lines so far.
