@@ -139,8 +139,10 @@ impl EdgeBatch {
 #[derive(Default)]
 pub struct EdgeBuilder {
     group: Option<String>,
-    /// The current group's hops, by identity, as much of each as its edge needs.
-    pending: HashMap<Identity, Pending>,
+    /// The current group's hops, as much of each as its edge needs, in the order first met...
+    group_hops: Vec<Pending>,
+    /// ... and where each identity's is: a small map to probe, the hops read in order.
+    pending: HashMap<Identity, u32>,
     edge_ids: HashMap<(CompactString, CompactString), u32>,
     tallies: Vec<Tally>,
     summary: EdgeSummary,
@@ -221,12 +223,14 @@ impl EdgeBuilder {
             pending.edge = ids[pending.edge as usize];
             match self.pending.entry(identity) {
                 Entry::Vacant(slot) => {
-                    slot.insert(pending);
+                    slot.insert(self.group_hops.len() as u32);
+                    self.group_hops.push(pending);
                 }
-                Entry::Occupied(mut slot) => {
+                Entry::Occupied(slot) => {
                     self.summary.duplicates += 1;
-                    if pending.rank < slot.get().rank {
-                        slot.insert(pending);
+                    let kept = &mut self.group_hops[*slot.get() as usize];
+                    if pending.rank < kept.rank {
+                        *kept = pending;
                     }
                 }
             }
@@ -243,7 +247,8 @@ impl EdgeBuilder {
     }
 
     fn fold_group(&mut self) {
-        for (_, hop) in self.pending.drain() {
+        self.pending.clear();
+        for hop in self.group_hops.drain(..) {
             self.tallies[hop.edge as usize].add(&hop);
             self.summary.hops += 1;
         }
