@@ -181,7 +181,6 @@ pub fn next_field(
     Ok(Some(span))
 }
 
-/// One or more ASCII digits fitting `u64`.
 /// Plain unsigned decimal (ASCII digits only, no sign, no spaces) that fits a u64.
 pub fn decimal(text: &[u8]) -> Option<u64> {
     if text.is_empty() {
