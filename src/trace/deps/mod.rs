@@ -141,7 +141,7 @@ pub struct EdgeBuilder {
     group: Option<String>,
     /// The current group's hops, as much of each as its edge needs, in the order first met...
     group_hops: Vec<Pending>,
-    /// ... and where each identity's is: a small map to probe, the hops read in order.
+    /// ... and, by identity, where in `group_hops` its hop is (the map stays small).
     pending: HashMap<Identity, u32>,
     edge_ids: HashMap<(CompactString, CompactString), u32>,
     tallies: Vec<Tally>,
