@@ -5,12 +5,16 @@
 //! It knows lines and their numbers, not what a line means: the caller's function
 //! parses and classifies.
 
-use std::io::Read;
+use std::io::{self, Read, Write};
+use std::ops::{Deref, Range};
+use std::sync::Arc;
 
+use memmap2::Mmap;
 use rayon::prelude::*;
 
+use crate::hashing::Hashing;
 use crate::output::run::InputDigest;
-use crate::source::{Input, Opened, SourceError};
+use crate::source::{local, Input, Opened, SourceError};
 
 /// Whole lines from one input, starting at line `first_line` (1-based).
 pub struct Block {
@@ -18,7 +22,30 @@ pub struct Block {
     pub first_line: u64,
     /// How many lines `data` holds, counted once when the block is cut.
     pub line_count: u64,
-    pub data: Vec<u8>,
+    pub data: Data,
+}
+
+/// A block's bytes: read into a buffer of its own, or a range of a mapped local file.
+pub enum Data {
+    Read(Vec<u8>),
+    Mapped(Arc<Mmap>, Range<usize>),
+}
+
+impl Deref for Data {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Data::Read(buffer) => buffer,
+            Data::Mapped(map, range) => &map[range.clone()],
+        }
+    }
+}
+
+impl From<Vec<u8>> for Data {
+    fn from(buffer: Vec<u8>) -> Data {
+        Data::Read(buffer)
+    }
 }
 
 impl Block {
@@ -120,11 +147,28 @@ where
     Ok(reader.digests)
 }
 
+/// The input being read: streamed (S3, gzip, pipes) or mapped (plain local files).
+enum Open {
+    Stream(Opened),
+    Mapped(Mapped),
+}
+
+/// A mapped input, cut into blocks in place.
+struct Mapped {
+    name: String,
+    map: Arc<Mmap>,
+    /// Where the next block starts.
+    pos: usize,
+    /// Every byte passes through, cut lines' skipped tails too, so the digest is the file's.
+    digest: Hashing<io::Sink>,
+}
+
 struct Reader<'a> {
     inputs: &'a [Input],
     hash: bool,
     next: usize,
-    open: Option<(usize, Opened, u64)>,
+    /// The input, its index, and the number of the next block's first line.
+    open: Option<(usize, Open, u64)>,
     carry: Vec<u8>,
     longest: usize,
     /// The carry is the head of an over-long line whose rest is being skipped.
@@ -153,7 +197,10 @@ impl<'a> Reader<'a> {
     /// most): a fresh buffer costs page faults and a reused one none.
     fn recycle(&mut self, batch: Vec<Block>) {
         let room = 2 * BATCH_BYTES / BLOCK;
-        let buffers = batch.into_iter().map(|block| block.data);
+        let buffers = batch.into_iter().filter_map(|block| match block.data {
+            Data::Read(buffer) => Some(buffer),
+            Data::Mapped(..) => None,
+        });
         self.free
             .extend(buffers.take(room.saturating_sub(self.free.len())));
     }
@@ -180,20 +227,83 @@ impl<'a> Reader<'a> {
                 if self.next == self.inputs.len() {
                     return Ok(None);
                 }
-                let opened = Opened::open(&self.inputs[self.next], self.hash)?;
-                self.open = Some((self.next, opened, 1));
+                let open = self.open_next()?;
+                self.open = Some((self.next, open, 1));
                 self.next += 1;
             }
-            if let Some(block) = self.fill()? {
+            let block = match self.open {
+                Some((_, Open::Mapped(_), _)) => self.cut(),
+                _ => self.fill()?,
+            };
+            if let Some(block) = block {
+                if let Some((_, _, first_line)) = self.open.as_mut() {
+                    *first_line += block.line_count;
+                }
                 return Ok(Some(block));
             }
         }
     }
 
+    fn open_next(&self) -> Result<Open, SourceError> {
+        let input = &self.inputs[self.next];
+        let map = match input {
+            Input::Local(path) => local::map(path)?,
+            Input::S3(_) => None,
+        };
+        Ok(match map {
+            Some(map) => Open::Mapped(Mapped {
+                name: input.name(),
+                map: Arc::new(map),
+                pos: 0,
+                digest: Hashing::new(io::sink(), self.hash),
+            }),
+            None => Open::Stream(Opened::open(input, self.hash)?),
+        })
+    }
+
+    /// The next block of a mapped input: whole lines up to [`BLOCK`] bytes, or one longer
+    /// line (cut past `longest`, as [`Reader::fill`] cuts); at its end, closes it.
+    fn cut(&mut self) -> Option<Block> {
+        let Some((input, Open::Mapped(mapped), first_line)) = self.open.as_mut() else {
+            return None;
+        };
+        let (start, bytes) = (mapped.pos, &mapped.map[..]);
+        let window = &bytes[start..(start + BLOCK).min(bytes.len())];
+        let (end, next) = match memchr::memrchr(b'\n', window) {
+            _ if start + window.len() == bytes.len() => (bytes.len(), bytes.len()),
+            Some(i) => (start + i + 1, start + i + 1),
+            None => {
+                let line_end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+                let next = (line_end + 1).min(bytes.len());
+                (next.min(start + self.longest + 1), next)
+            }
+        };
+        // A sink takes every byte: the write cannot fail.
+        let _ = mapped.digest.write_all(&bytes[start..next]);
+        mapped.pos = next;
+        let block = (end > start).then(|| Block {
+            input: *input,
+            first_line: *first_line,
+            line_count: count_lines(&bytes[start..end]),
+            data: Data::Mapped(Arc::clone(&mapped.map), start..end),
+        });
+        if next == bytes.len() {
+            if let Some((_, Open::Mapped(mapped), _)) = self.open.take() {
+                let (bytes, sha256) = mapped.digest.finish();
+                self.digests.push(InputDigest {
+                    path: mapped.name,
+                    bytes,
+                    sha256,
+                });
+            }
+        }
+        block
+    }
+
     /// Reads from the open input until a block ends at a line end; at the end of
     /// the input, returns what is left (if anything) and closes it.
     fn fill(&mut self) -> Result<Option<Block>, SourceError> {
-        let Some((input, opened, first_line)) = self.open.as_mut() else {
+        let Some((input, Open::Stream(opened), first_line)) = self.open.as_mut() else {
             return Ok(None);
         };
         let carry = std::mem::take(&mut self.carry);
@@ -235,7 +345,7 @@ impl<'a> Reader<'a> {
                     return Ok(None);
                 }
             }
-        } else if let Some((_, opened, _)) = self.open.take() {
+        } else if let Some((_, Open::Stream(opened), _)) = self.open.take() {
             // An over-long line at the very end is cut here: the next input starts afresh.
             self.cutting = false;
             self.digests.push(opened.finish()?);
@@ -244,11 +354,8 @@ impl<'a> Reader<'a> {
             input,
             first_line: start_line,
             line_count: count_lines(&data),
-            data,
+            data: Data::Read(data),
         };
-        if let Some((_, _, first_line)) = self.open.as_mut() {
-            *first_line += block.line_count;
-        }
         Ok((!block.data.is_empty()).then_some(block))
     }
 }
@@ -265,7 +372,7 @@ mod tests {
                 input: 0,
                 first_line: 7,
                 line_count: 0,
-                data: data.to_vec(),
+                data: data.to_vec().into(),
             };
             b.lines().map(|(n, l)| (n, l.to_vec())).collect::<Vec<_>>()
         };
@@ -282,10 +389,14 @@ mod tests {
     }
 
     fn lines_of(inputs: &[Input]) -> Vec<(usize, u64, String)> {
+        read_all(inputs, false).0
+    }
+
+    fn read_all(inputs: &[Input], hash: bool) -> (Vec<(usize, u64, String)>, Vec<InputDigest>) {
         let mut out = Vec::new();
-        run(
+        let digests = run(
             inputs,
-            false,
+            hash,
             BLOCK,
             &(),
             |b: &Block| {
@@ -299,8 +410,13 @@ mod tests {
             },
         )
         .unwrap();
-        out
+        (out, digests)
     }
+
+    /// How an input is stored: each test runs on both, as both are read differently
+    /// (a plain file is mapped and cut in place, a gzip one streamed through buffers).
+    type Store = fn(&tempfile::TempDir, &str, &[u8]) -> Input;
+    const STORES: [Store; 2] = [file, gzip];
 
     fn file(dir: &tempfile::TempDir, name: &str, content: &[u8]) -> Input {
         let path: PathBuf = dir.path().join(name);
@@ -308,77 +424,113 @@ mod tests {
         Input::Local(path)
     }
 
-    #[test]
-    fn lines_are_numbered_per_input_and_in_order() {
-        let dir = tempfile::tempdir().unwrap();
-        let a = file(&dir, "a", b"a1\na2\n\na4");
-        let b = file(&dir, "b", b"");
-        let c = file(&dir, "c", b"c1\n");
-        let got = lines_of(&[a, b, c]);
-        let want: Vec<(usize, u64, String)> = vec![
-            (0, 1, "a1".into()),
-            (0, 2, "a2".into()),
-            (0, 3, "".into()),
-            (0, 4, "a4".into()),
-            (2, 1, "c1".into()),
-        ];
-        assert_eq!(got, want);
+    fn gzip(dir: &tempfile::TempDir, name: &str, content: &[u8]) -> Input {
+        use std::io::Write;
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        encoder.write_all(content).unwrap();
+        file(dir, name, &encoder.finish().unwrap())
     }
 
     #[test]
-    fn blocks_cut_at_line_ends_across_many_blocks() {
-        let dir = tempfile::tempdir().unwrap();
+    fn lines_are_numbered_per_input_and_in_order() {
+        for store in STORES {
+            let dir = tempfile::tempdir().unwrap();
+            let a = store(&dir, "a", b"a1\na2\n\na4");
+            let b = store(&dir, "b", b"");
+            let c = store(&dir, "c", b"c1\n");
+            let got = lines_of(&[a, b, c]);
+            let want: Vec<(usize, u64, String)> = vec![
+                (0, 1, "a1".into()),
+                (0, 2, "a2".into()),
+                (0, 3, "".into()),
+                (0, 4, "a4".into()),
+                (2, 1, "c1".into()),
+            ];
+            assert_eq!(got, want);
+        }
+    }
+
+    /// Numbered lines, a line two blocks long, and a last line with no `\n`.
+    fn many_blocks() -> (Vec<u8>, usize) {
         let mut content = Vec::new();
         let n = 2 * BLOCK / 20 + 7;
         for i in 0..n {
             content.extend_from_slice(format!("line number {i:07}\n").as_bytes());
         }
-        let long = vec![b'x'; BLOCK * 2 + 3];
-        content.extend_from_slice(&long);
+        content.extend_from_slice(&vec![b'x'; BLOCK * 2 + 3]);
         content.extend_from_slice(b"\nlast");
-        let got = lines_of(&[file(&dir, "big", &content)]);
-        assert_eq!(got.len(), n + 2);
-        for (i, (_, line, text)) in got.iter().take(n).enumerate() {
-            assert_eq!(*line, i as u64 + 1);
-            assert_eq!(text, &format!("line number {i:07}"));
+        (content, n)
+    }
+
+    #[test]
+    fn blocks_cut_at_line_ends_across_many_blocks() {
+        let (content, n) = many_blocks();
+        for store in STORES {
+            let dir = tempfile::tempdir().unwrap();
+            let got = lines_of(&[store(&dir, "big", &content)]);
+            assert_eq!(got.len(), n + 2);
+            for (i, (_, line, text)) in got.iter().take(n).enumerate() {
+                assert_eq!(*line, i as u64 + 1);
+                assert_eq!(text, &format!("line number {i:07}"));
+            }
+            assert_eq!(
+                got[n].2.len(),
+                BLOCK + 1,
+                "cut to the longest line kept, plus one byte"
+            );
+            assert_eq!(got[n + 1], (0, n as u64 + 2, "last".into()));
         }
-        assert_eq!(
-            got[n].2.len(),
-            BLOCK + 1,
-            "cut to the longest line kept, plus one byte"
-        );
-        assert_eq!(got[n + 1], (0, n as u64 + 2, "last".into()));
+    }
+
+    #[test]
+    fn digests_cover_every_stored_byte_cut_lines_too() {
+        use sha2::{Digest, Sha256};
+        let (content, _) = many_blocks();
+        for store in STORES {
+            let dir = tempfile::tempdir().unwrap();
+            let input = store(&dir, "big", &content);
+            let Input::Local(path) = &input else { unreachable!() };
+            let stored = std::fs::read(path).unwrap();
+            let (_, digests) = read_all(std::slice::from_ref(&input), true);
+            assert_eq!(digests.len(), 1);
+            assert_eq!(digests[0].bytes, stored.len() as u64);
+            assert_eq!(digests[0].sha256, hex::encode(Sha256::digest(&stored)));
+        }
     }
 
     #[test]
     fn reused_buffers_hold_only_their_own_blocks_lines() {
         // Two batches' worth per big input, so later blocks (and the short input between
         // them) are read into buffers that held longer blocks; line lengths vary so that
-        // every block ends somewhere else.
-        let dir = tempfile::tempdir().unwrap();
+        // every block ends somewhere else. Stored every way, and mixed.
         let line = |i: usize| format!("{i}:{}", "y".repeat(i % 97));
         let n = 2 * BATCH_BYTES / 52;
         let big: String = (0..n).map(|i| line(i) + "\n").collect();
-        let inputs = [
-            file(&dir, "a", big.as_bytes()),
-            file(&dir, "b", b"short\nlast"),
-            file(&dir, "c", big.as_bytes()),
-        ];
-        let got = lines_of(&inputs);
-        let of_big = |input| (0..n).map(move |i| (input, i as u64 + 1, line(i)));
-        let short = [(1, 1, "short".to_string()), (1, 2, "last".to_string())];
-        let want: Vec<_> = of_big(0).chain(short).chain(of_big(2)).collect();
-        assert_eq!(got.len(), want.len());
-        assert!(got == want, "a line differs from what its input holds");
+        for (first, middle) in [(file as Store, file as Store), (gzip, gzip), (gzip, file)] {
+            let dir = tempfile::tempdir().unwrap();
+            let inputs = [
+                first(&dir, "a", big.as_bytes()),
+                middle(&dir, "b", b"short\nlast"),
+                first(&dir, "c", big.as_bytes()),
+            ];
+            let got = lines_of(&inputs);
+            let of_big = |input| (0..n).map(move |i| (input, i as u64 + 1, line(i)));
+            let short = [(1, 1, "short".to_string()), (1, 2, "last".to_string())];
+            let want: Vec<_> = of_big(0).chain(short).chain(of_big(2)).collect();
+            assert_eq!(got.len(), want.len());
+            assert!(got == want, "a line differs from what its input holds");
+        }
     }
 
     #[test]
     fn a_cut_line_ending_an_input_takes_nothing_from_the_next() {
-        let dir = tempfile::tempdir().unwrap();
-        let endless = file(&dir, "a", &vec![b'x'; BLOCK * 3]);
-        let next = file(&dir, "b", b"first\nsecond\n");
-        let got = lines_of(&[endless, next]);
-        let got: Vec<_> = got.iter().map(|(i, n, l)| (*i, *n, l.len())).collect();
-        assert_eq!(got, [(0, 1, BLOCK + 1), (1, 1, 5), (1, 2, 6)]);
+        for store in STORES {
+            let dir = tempfile::tempdir().unwrap();
+            let endless = store(&dir, "a", &vec![b'x'; BLOCK * 3]);
+            let next = store(&dir, "b", b"first\nsecond\n");
+            let got = lines_of(&[endless, next]);
+            let got: Vec<_> = got.iter().map(|(i, n, l)| (*i, *n, l.len())).collect();
+            assert_eq!(got, [(0, 1, BLOCK + 1), (1, 1, 5), (1, 2, 6)]);
+        }
     }
 }

@@ -4,6 +4,8 @@ use std::fs::File;
 use std::io;
 use std::path::PathBuf;
 
+use memmap2::Mmap;
+
 use super::{Input, SourceError};
 
 /// Expands a file or directory into the files to read. Directories are walked
@@ -35,6 +37,25 @@ pub fn expand(path: &PathBuf, inputs: &mut Vec<Input>) -> Result<(), SourceError
 
 pub fn open(path: &PathBuf) -> Result<File, SourceError> {
     File::open(path).map_err(|e| SourceError::new(path.display(), "cannot open", e))
+}
+
+/// The file mapped into memory, to be read in place rather than copied; `None` when it is
+/// better read as a stream: gzip, empty, not a regular file (a pipe), or not mappable.
+///
+/// A file truncated by another process while mapped ends this one with SIGBUS: log
+/// objects are written once and never shrunk, the trade ripgrep makes for the same gain.
+pub fn map(path: &PathBuf) -> Result<Option<Mmap>, SourceError> {
+    let file = open(path)?;
+    let meta = file.metadata().map_err(|e| SourceError::new(path.display(), "cannot open", e))?;
+    if !meta.is_file() || meta.len() == 0 {
+        return Ok(None);
+    }
+    // SAFETY: the mapping is only read, and lives no longer than the blocks cut from it;
+    // the one hazard, truncation by another process, is documented above.
+    let Ok(map) = (unsafe { Mmap::map(&file) }) else {
+        return Ok(None);
+    };
+    Ok((!map.starts_with(&super::GZIP_MAGIC)).then_some(map))
 }
 
 #[cfg(test)]

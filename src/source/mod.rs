@@ -176,7 +176,7 @@ pub struct Opened {
     decoded: Decoded,
 }
 
-const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+pub(crate) const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 impl Opened {
     /// `hash`: compute the SHA-256 of the stored bytes for [`Opened::finish`] (run.json

@@ -312,7 +312,7 @@ pub fn read_alb<T: Send + 'static, B: Send>(
                 input: 0,
                 first_line: 1,
                 line_count: lines.len() as u64,
-                data: lines.join("\n").into_bytes(),
+                data: lines.join("\n").into_bytes().into(),
             };
             let (hops, reading) = hops_of_block(&block, None, keep, &to_hop);
             sink("athena", batch(hops));
@@ -393,22 +393,29 @@ fn hops_of_block<T: 'static>(
 ) -> (Vec<T>, Reading) {
     let (mut hops, mut reading) = (Vec::new(), Reading::default());
     reading.lines = block.line_count;
-    let lines: Vec<(u64, &[u8])> = match naming {
-        None => block.lines().collect(),
-        Some(roots) => lines_naming(block, roots),
-    };
-    reading.unnamed = block.line_count - lines.len() as u64;
-    for (line, text) in lines {
-        match to_hop(text, block.input as u32, line) {
-            Err(NotHop::Rejected(reason)) => *reading.rejected.entry(reason).or_default() += 1,
-            Err(NotHop::Untraced(reason)) => *reading.untraced.entry(reason).or_default() += 1,
-            Ok(hop) if keep(&hop) => {
-                reading.hops += 1;
-                hops.push(hop);
-            }
-            Ok(_) => {}
+    let mut take = |(line, text): (u64, &[u8])| match to_hop(text, block.input as u32, line) {
+        Err(NotHop::Rejected(reason)) => *reading.rejected.entry(reason).or_default() += 1,
+        Err(NotHop::Untraced(reason)) => *reading.untraced.entry(reason).or_default() += 1,
+        Ok(hop) if keep(&hop) => {
+            reading.hops += 1;
+            hops.push(hop);
         }
-    }
+        Ok(_) => {}
+    };
+    // Each line is parsed as it is found, while its bytes are in the nearest cache.
+    let named = match naming {
+        None => {
+            block.lines().for_each(&mut take);
+            block.line_count
+        }
+        Some(roots) => {
+            let lines = lines_naming(block, roots);
+            let named = lines.len() as u64;
+            lines.into_iter().for_each(&mut take);
+            named
+        }
+    };
+    reading.unnamed = block.line_count - named;
     (hops, reading)
 }
 
@@ -514,7 +521,7 @@ mod tests {
             input: 0,
             first_line: 10,
             line_count: 5,
-            data: data.as_bytes().to_vec(),
+            data: data.as_bytes().to_vec().into(),
         };
         let found: Vec<(u64, &str)> = lines_naming(&block, &roots)
             .into_iter()
