@@ -231,7 +231,7 @@ impl<'a> Record<'a> {
             return None;
         }
         let span = self.spans.get(i)?;
-        let text = self.line.get(span.start..span.end)?;
+        let text = span.of(self.line);
         (text != b"-").then_some(text)
     }
 
@@ -284,7 +284,7 @@ impl<'a> Record<'a> {
             let span = next_field(&mut delimiters, &mut pos, Quoted::FirstClose)
                 .ok()
                 .flatten()?;
-            line.get(span.start..span.end)
+            Some(span.of(line))
         })
     }
 }
@@ -374,31 +374,25 @@ fn next_time_field(delimiters: &mut Delimiters<'_>, pos: &mut usize) -> Result<O
     let start = skip_spaces(line, *pos);
     if line.get(start) != Some(&b'[') {
         // Not a time: split it like any field, but leave the time check nothing to accept.
-        return Ok(next_field(delimiters, pos, Quoted::FirstClose)?.map(|_| Span { start, end: start }));
+        return Ok(next_field(delimiters, pos, Quoted::FirstClose)?.map(|_| Span::new(start, start)));
     }
     let close = memchr(b']', tail(line, start)).ok_or(Reject::BadTime)? + start;
     if !matches!(line.get(close + 1), None | Some(b' ')) {
         return Err(Reject::BadTime);
     }
     *pos = close + 1;
-    Ok(Some(Span {
-        start,
-        end: close + 1,
-    }))
+    Ok(Some(Span::new(start, close + 1)))
 }
 
 /// Checks `[...]`, narrows the span to the brackets' contents and returns unix seconds.
 fn bracketed_time(line: &[u8], span: &mut Span) -> Result<i64, Reject> {
-    let text = line.get(span.start..span.end).unwrap_or_default();
+    let text = span.of(line);
     let inner = match text {
         [b'[', inner @ .., b']'] => inner,
         _ => return Err(Reject::BadTime),
     };
     let seconds = parse_time(inner).ok_or(Reject::BadTime)?;
-    *span = Span {
-        start: span.start + 1,
-        end: span.end - 1,
-    };
+    *span = Span::new(span.start() + 1, span.end() - 1);
     Ok(seconds)
 }
 
@@ -406,7 +400,7 @@ fn integers(line: &[u8], spans: &[Span; FIELDS]) -> Result<[Option<u64>; 5], Rej
     let mut ints = [None; 5];
     for (slot, f) in ints.iter_mut().zip(INTEGERS) {
         let span = spans[f as usize];
-        let text = line.get(span.start..span.end).unwrap_or_default();
+        let text = span.of(line);
         if text == b"-" {
             continue;
         }

@@ -8,11 +8,36 @@ use memchr::memchr;
 
 use crate::model::Reject;
 
-/// A byte range of the line: a field's text without its quotes or brackets.
+/// A byte range of the line: a field's text without its quotes or brackets. 32-bit
+/// offsets (lines are at most [`super::LONGEST_LINE`] bytes, checked before splitting)
+/// halve a record's table of fields, which is filled and moved for every line.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Span {
-    pub start: usize,
-    pub end: usize,
+    start: u32,
+    end: u32,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Span {
+        debug_assert!(end <= super::LONGEST_LINE && start <= end);
+        Span {
+            start: start as u32,
+            end: end as u32,
+        }
+    }
+
+    pub fn start(self) -> usize {
+        self.start as usize
+    }
+
+    pub fn end(self) -> usize {
+        self.end as usize
+    }
+
+    /// Its text in `line`; empty if it lies outside.
+    pub fn of(self, line: &[u8]) -> &[u8] {
+        line.get(self.start()..self.end()).unwrap_or_default()
+    }
 }
 
 pub fn tail(bytes: &[u8], from: usize) -> &[u8] {
@@ -166,15 +191,11 @@ pub fn next_field(
         None => return Ok(None),
         Some(b'"') => {
             let close = closing_quote(delimiters, start + 1, quoted).ok_or(Reject::UnterminatedQuote)?;
-            let span = Span {
-                start: start + 1,
-                end: close,
-            };
-            (span, close + 1)
+            (Span::new(start + 1, close), close + 1)
         }
         Some(_) => {
             let end = delimiters.next_space(start).unwrap_or(line.len());
-            (Span { start, end }, end)
+            (Span::new(start, end), end)
         }
     };
     *pos = after;
