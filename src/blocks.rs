@@ -147,6 +147,26 @@ where
     Ok(reader.digests)
 }
 
+/// Unmaps the pages of a processed block (they stay in the page cache, so nothing is read
+/// again): otherwise a mapped file counts whole in the memory of the process until its
+/// last block is done. Only the pages wholly inside the block, at a 64 KiB grain, the
+/// largest common page size, so no neighbour's page is touched on any system.
+#[cfg(unix)]
+fn release(map: &Mmap, range: Range<usize>) {
+    const GRAIN: usize = 64 << 10;
+    let (start, end) = (range.start.next_multiple_of(GRAIN), range.end / GRAIN * GRAIN);
+    if start < end {
+        // SAFETY: the mapping is shared and read-only, so a released page that is read
+        // again is faulted back in from the file with the same bytes; and the block that
+        // borrowed these bytes is gone (its results own what they keep). An error only
+        // leaves the pages mapped.
+        let _ = unsafe { map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, start, end - start) };
+    }
+}
+
+#[cfg(not(unix))]
+fn release(_: &Mmap, _: Range<usize>) {}
+
 /// The input being read: streamed (S3, gzip, pipes) or mapped (plain local files).
 enum Open {
     Stream(Opened),
@@ -194,15 +214,17 @@ impl<'a> Reader<'a> {
     }
 
     /// Keeps the buffers of a processed batch for the next blocks (two batches' worth at
-    /// most): a fresh buffer costs page faults and a reused one none.
+    /// most): a fresh buffer costs page faults and a reused one none. A mapped block's
+    /// pages are released instead.
     fn recycle(&mut self, batch: Vec<Block>) {
         let room = 2 * BATCH_BYTES / BLOCK;
-        let buffers = batch.into_iter().filter_map(|block| match block.data {
-            Data::Read(buffer) => Some(buffer),
-            Data::Mapped(..) => None,
-        });
-        self.free
-            .extend(buffers.take(room.saturating_sub(self.free.len())));
+        for block in batch {
+            match block.data {
+                Data::Read(buffer) if self.free.len() < room => self.free.push(buffer),
+                Data::Read(_) => {}
+                Data::Mapped(map, range) => release(&map, range),
+            }
+        }
     }
 
     fn next_batch(&mut self) -> Result<Vec<Block>, SourceError> {
