@@ -183,6 +183,34 @@ struct Mapped {
     digest: Hashing<io::Sink>,
 }
 
+impl Mapped {
+    /// Passes `range` through the digest; returns its end.
+    fn pass(&mut self, range: Range<usize>) -> usize {
+        // A sink takes every byte: the write cannot fail.
+        let _ = self.digest.write_all(&self.map[range.clone()]);
+        range.end
+    }
+
+    /// A line from `start` longer than a block: how much of it to keep (cut past
+    /// `longest`, as [`Reader::fill`] cuts) and where the next line starts. Its end is
+    /// searched a block at a time, each step hashed, and what is not kept released as
+    /// it is passed, so one endless line costs time, not memory.
+    fn long_line(&mut self, start: usize, longest: usize) -> (usize, usize) {
+        let (len, keep) = (self.map.len(), (start + longest + 1).min(self.map.len()));
+        let mut at = start;
+        loop {
+            let step = at..(at + BLOCK).min(len);
+            let newline = memchr::memchr(b'\n', &self.map[step.clone()]);
+            let passed = newline.map_or(step.end, |i| at + i + 1);
+            at = self.pass(at..passed);
+            release(&self.map, keep.max(step.start)..at);
+            if newline.is_some() || at == len {
+                return (at.min(keep), at);
+            }
+        }
+    }
+}
+
 struct Reader<'a> {
     inputs: &'a [Input],
     hash: bool,
@@ -289,27 +317,21 @@ impl<'a> Reader<'a> {
         let Some((input, Open::Mapped(mapped), first_line)) = self.open.as_mut() else {
             return None;
         };
-        let (start, bytes) = (mapped.pos, &mapped.map[..]);
-        let window = &bytes[start..(start + BLOCK).min(bytes.len())];
+        let (start, len) = (mapped.pos, mapped.map.len());
+        let window = &mapped.map[start..(start + BLOCK).min(len)];
         let (end, next) = match memchr::memrchr(b'\n', window) {
-            _ if start + window.len() == bytes.len() => (bytes.len(), bytes.len()),
-            Some(i) => (start + i + 1, start + i + 1),
-            None => {
-                let line_end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
-                let next = (line_end + 1).min(bytes.len());
-                (next.min(start + self.longest + 1), next)
-            }
+            _ if start + window.len() == len => (len, mapped.pass(start..len)),
+            Some(i) => (start + i + 1, mapped.pass(start..start + i + 1)),
+            None => mapped.long_line(start, self.longest),
         };
-        // A sink takes every byte: the write cannot fail.
-        let _ = mapped.digest.write_all(&bytes[start..next]);
         mapped.pos = next;
         let block = (end > start).then(|| Block {
             input: *input,
             first_line: *first_line,
-            line_count: count_lines(&bytes[start..end]),
+            line_count: count_lines(&mapped.map[start..end]),
             data: Data::Mapped(Arc::clone(&mapped.map), start..end),
         });
-        if next == bytes.len() {
+        if next == len {
             if let Some((_, Open::Mapped(mapped), _)) = self.open.take() {
                 let (bytes, sha256) = mapped.digest.finish();
                 self.digests.push(InputDigest {
@@ -511,7 +533,9 @@ mod tests {
         for store in STORES {
             let dir = tempfile::tempdir().unwrap();
             let input = store(&dir, "big", &content);
-            let Input::Local(path) = &input else { unreachable!() };
+            let Input::Local(path) = &input else {
+                unreachable!()
+            };
             let stored = std::fs::read(path).unwrap();
             let (_, digests) = read_all(std::slice::from_ref(&input), true);
             assert_eq!(digests.len(), 1);

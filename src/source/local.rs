@@ -46,7 +46,9 @@ pub fn open(path: &PathBuf) -> Result<File, SourceError> {
 /// objects are written once and never shrunk, the trade ripgrep makes for the same gain.
 pub fn map(path: &PathBuf) -> Result<Option<Mmap>, SourceError> {
     let file = open(path)?;
-    let meta = file.metadata().map_err(|e| SourceError::new(path.display(), "cannot open", e))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| SourceError::new(path.display(), "cannot open", e))?;
     if !meta.is_file() || meta.len() == 0 {
         return Ok(None);
     }
