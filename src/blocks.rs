@@ -1,6 +1,7 @@
 //! Drives inputs through a per-line function in parallel: reads each input in large
-//! blocks cut at line ends, hands batches of blocks to rayon, and gives the results
-//! back in input order, so output never depends on the thread count.
+//! blocks cut at line ends (a plain local file is mapped and cut in place, anything else
+//! streamed through reused buffers), hands batches of blocks to rayon, and gives the
+//! results back in input order, so output never depends on the thread count.
 //!
 //! It knows lines and their numbers, not what a line means: the caller's function
 //! parses and classifies.
@@ -215,7 +216,7 @@ struct Reader<'a> {
     inputs: &'a [Input],
     hash: bool,
     next: usize,
-    /// The input, its index, and the number of the next block's first line.
+    /// The input's index, the input, and the number of its next block's first line.
     open: Option<(usize, Open, u64)>,
     carry: Vec<u8>,
     longest: usize,

@@ -262,6 +262,8 @@ fn x_ray_id(text: &[u8]) -> Option<u128> {
 fn hex8(digits: &[u8]) -> Option<u32> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x80 * ONES;
+    const LOWER_CASE: u64 = 0x20 * ONES;
+    const LOW_BITS: u64 = 0x0f * ONES;
     let x = u64::from_le_bytes(digits.try_into().ok()?);
     // Bit 7 of each byte set when the byte is in lo..=hi; exact for bytes below 0x80 (no
     // sum carries into the next byte), and a byte from 0x80 up is refused first.
@@ -271,13 +273,13 @@ fn hex8(digits: &[u8]) -> Option<u32> {
         at_least & !above & HIGH
     };
     let digit = within(x, b'0', b'9');
-    let letter = within(x | 0x20 * ONES, b'a', b'f');
+    let letter = within(x | LOWER_CASE, b'a', b'f');
     if x & HIGH != 0 || digit | letter != HIGH {
         return None;
     }
     // Each byte's value (its low four bits, plus 9 for a letter), then pairs of bytes,
     // fours and the eight packed, the first digit highest (it is the lowest byte).
-    let v = (x & 0x0f * ONES) + (letter >> 7) * 9;
+    let v = (x & LOW_BITS) + (letter >> 7) * 9;
     let v = (v << 4 | v >> 8) & 0x00ff_00ff_00ff_00ff;
     let v = (v << 8 | v >> 16) & 0x0000_ffff_0000_ffff;
     Some((v << 16 | v >> 32) as u32)
