@@ -355,7 +355,7 @@ impl<'a> Record<'a> {
 /// `ip:port`, `[ip]:port` or a bare IPv6 address with the port after its last colon.
 fn address(span: Span, line: &[u8]) -> Option<Address> {
     let text = span.of(line);
-    let colon = memchr::memrchr(b':', text)?;
+    let colon = text.iter().rposition(|&b| b == b':')?;
     let port = u16::try_from(decimal(text.get(colon + 1..)?)?).ok()?;
     let (mut start, mut end) = (span.start(), span.start() + colon);
     if text.first() == Some(&b'[') && text.get(colon - 1) == Some(&b']') {
@@ -370,15 +370,22 @@ fn address(span: Span, line: &[u8]) -> Option<Address> {
 /// What `IpAddr`'s parser accepts. Nearly every address is v4, checked here without the
 /// UTF-8 check and the general parser (a v4 address never holds a colon, a v6 always).
 fn is_ip(text: &[u8]) -> bool {
-    if memchr::memchr(b':', text).is_some() {
+    if text.contains(&b':') {
         return std::str::from_utf8(text).is_ok_and(|t| t.parse::<Ipv6Addr>().is_ok());
     }
-    let mut parts = 0;
-    text.split(|&b| b == b'.').all(|part| {
-        parts += 1;
-        let shape = matches!(part.len(), 1..=3) && (part.len() == 1 || part[0] != b'0');
-        shape && parts <= 4 && decimal(part).is_some_and(|n| n <= 255)
-    }) && parts == 4
+    // One pass: four parts of one to three digits, at most 255, no leading zero.
+    let (mut parts, mut value, mut digits) = (0, 0u32, 0);
+    for &b in text.iter().chain(b".") {
+        match b {
+            b'0'..=b'9' if digits < 3 && !(digits == 1 && value == 0) => {
+                value = value * 10 + u32::from(b - b'0');
+                digits += 1;
+            }
+            b'.' if digits > 0 && value <= 255 => (parts, value, digits) = (parts + 1, 0, 0),
+            _ => return false,
+        }
+    }
+    parts == 4
 }
 
 /// 10^k for k ≤ 15, each exact in an f64 (`powi` was 1% of `reqtrace deps`).
@@ -391,7 +398,7 @@ fn processing_seconds(text: &[u8]) -> Option<f64> {
     if text == b"-1" {
         return Some(-1.0);
     }
-    let (whole, fraction) = match memchr::memchr(b'.', text) {
+    let (whole, fraction) = match text.iter().position(|&b| b == b'.') {
         Some(dot) => (text.get(..dot)?, Some(text.get(dot + 1..)?)),
         None => (text, None),
     };

@@ -266,7 +266,7 @@ fn unquoted_follows(rest: &[u8]) -> bool {
     let next = rest
         .get(..memchr(b' ', rest).unwrap_or(rest.len()))
         .unwrap_or_default();
-    memchr(b'"', next).is_none()
+    !next.contains(&b'"')
 }
 
 /// Bytes as a JSON string, invalid UTF-8 replaced.

@@ -391,7 +391,13 @@ fn hops_of_block<T: 'static>(
     keep: &(dyn Fn(&T) -> bool + Sync),
     to_hop: &ToHop<T>,
 ) -> (Vec<T>, Reading) {
-    let (mut hops, mut reading) = (Vec::new(), Reading::default());
+    // Sized for every line when every line is read: growing it copied the hops at each doubling.
+    let room = if naming.is_none() {
+        block.line_count as usize
+    } else {
+        0
+    };
+    let (mut hops, mut reading) = (Vec::with_capacity(room), Reading::default());
     reading.lines = block.line_count;
     let mut take = |(line, text): (u64, &[u8])| match to_hop(text, block.input as u32, line) {
         Err(NotHop::Rejected(reason)) => *reading.rejected.entry(reason).or_default() += 1,

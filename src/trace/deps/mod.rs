@@ -124,27 +124,26 @@ impl EdgeBatch {
     pub fn new(hops: impl IntoIterator<Item = EdgeHop>, window: Range<i64>) -> EdgeBatch {
         let mut ids: HashMap<(CompactString, CompactString), u32> = HashMap::default();
         let mut edges = Vec::new();
-        let hops = hops
-            .into_iter()
-            .filter(|h| window.contains(&h.end))
-            .map(|hop| {
-                let identity = Identity::new(hop.trace, hop.self_id, || hop.entry_hash);
-                let hash = stable_hash(&identity);
-                let mut pending = Pending::of(&hop);
-                let key = (hop.caller.unwrap_or_else(|| NO_CALLER.into()), hop.service);
-                let next = edges.len() as u32;
-                pending.edge = *ids.entry(key).or_insert_with_key(|key| {
-                    edges.push(key.clone());
-                    next
-                });
-                Met {
-                    identity,
-                    hash,
-                    pending,
-                }
-            })
-            .collect();
-        EdgeBatch { edges, hops }
+        let hops = hops.into_iter();
+        // Sized before the window's filter, which hides the count (nearly all are in it).
+        let mut met = Vec::with_capacity(hops.size_hint().0);
+        met.extend(hops.filter(|h| window.contains(&h.end)).map(|hop| {
+            let identity = Identity::new(hop.trace, hop.self_id, || hop.entry_hash);
+            let hash = stable_hash(&identity);
+            let mut pending = Pending::of(&hop);
+            let key = (hop.caller.unwrap_or_else(|| NO_CALLER.into()), hop.service);
+            let next = edges.len() as u32;
+            pending.edge = *ids.entry(key).or_insert_with_key(|key| {
+                edges.push(key.clone());
+                next
+            });
+            Met {
+                identity,
+                hash,
+                pending,
+            }
+        }));
+        EdgeBatch { edges, hops: met }
     }
 }
 
