@@ -319,11 +319,14 @@ impl<'a> Reader<'a> {
             return None;
         };
         let (start, len) = (mapped.pos, mapped.map.len());
-        let window = &mapped.map[start..(start + BLOCK).min(len)];
-        let (end, next) = match memchr::memrchr(b'\n', window) {
-            _ if start + window.len() == len => (len, mapped.pass(start..len)),
-            Some(i) => (start + i + 1, mapped.pass(start..start + i + 1)),
-            None => mapped.long_line(start, self.longest),
+        let window_end = (start + BLOCK).min(len);
+        let (end, next) = if window_end == len {
+            (len, mapped.pass(start..len))
+        } else {
+            match memchr::memrchr(b'\n', &mapped.map[start..window_end]) {
+                Some(i) => (start + i + 1, mapped.pass(start..start + i + 1)),
+                None => mapped.long_line(start, self.longest),
+            }
         };
         mapped.pos = next;
         let block = (end > start).then(|| Block {

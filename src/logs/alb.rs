@@ -302,7 +302,7 @@ impl<'a> Record<'a> {
     }
 
     pub fn client_ip(&self) -> &'a [u8] {
-        self.slice(self.client.ip)
+        self.client.ip.of(self.line)
     }
 
     pub fn client_port(&self) -> u16 {
@@ -311,7 +311,7 @@ impl<'a> Record<'a> {
 
     /// `None` when no target was chosen (`-`).
     pub fn target_ip(&self) -> Option<&'a [u8]> {
-        self.target.map(|t| self.slice(t.ip))
+        self.target.map(|t| t.ip.of(self.line))
     }
 
     pub fn target_port(&self) -> Option<u16> {
@@ -345,10 +345,6 @@ impl<'a> Record<'a> {
                 .flatten()?;
             Some(span.of(line))
         })
-    }
-
-    fn slice(&self, span: Span) -> &'a [u8] {
-        span.of(self.line)
     }
 }
 
