@@ -6,7 +6,7 @@ GENERATED := testdata/generated
 
 CHROMIUM ?= chromium
 
-.PHONY: build demo test lint browser moto otlp-deps sql-test testdata traces-small bench bench-data bench-trace bench-trace-data fuzz drill clean
+.PHONY: build demo test lint browser moto otlp-deps sql-test testdata traces-small traces-fault bench bench-data bench-trace bench-trace-data rank-eval fuzz drill clean
 
 build:
 	$(CARGO) build --release --locked
@@ -66,6 +66,22 @@ $(OTLP_DEPS):
 	test -x .venv/bin/python || python3 -m venv .venv
 	.venv/bin/pip install --quiet 'opentelemetry-proto==$(OTLP_PROTO_VERSION)'
 	touch $@
+
+## Regenerate the two injected-fault cases `rank` is tested on (testdata/traces/fault/).
+FAULT_GEN := --services 8 --requests 160 --from 2025-06-02T09:00:00Z --duration 10m --seed 7 \
+	--fault-from 2025-06-02T09:05:00Z --fault-to 2025-06-02T09:10:00Z
+traces-fault:
+	rm -rf testdata/traces/fault/slow testdata/traces/fault/failing
+	$(CARGO) run --locked --example gen_traffic -- --out testdata/traces/fault/slow $(FAULT_GEN) --slow profile
+	$(CARGO) run --locked --example gen_traffic -- --out testdata/traces/fault/failing $(FAULT_GEN) \
+	  --failing stories --fail-rate 0.3
+
+## `reqtrace rank` on every labelled case of RANK_DATA (a folder in Nezha's layout) beside
+## the mean-duration baseline, measured in the same run; writes bench/results-rank.md.
+RANK_DATA ?= ../shared/traces/nezha-trainticket
+rank-eval:
+	$(CARGO) build --release --locked --bin reqtrace
+	target/release/reqtrace rank-eval $(RANK_DATA) --markdown bench/results-rank.md
 
 ## Regenerate the hand-checked tracing case (review the diff against its README).
 traces-small:

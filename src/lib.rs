@@ -24,6 +24,7 @@ pub mod output;
 pub mod plan;
 pub mod progress;
 pub mod query;
+pub mod rank;
 pub mod report;
 pub mod rules;
 pub mod rundir;

@@ -4,6 +4,8 @@
 
 pub mod deps;
 pub mod export;
+pub mod rank;
+pub mod rank_eval;
 pub mod scan;
 pub mod show;
 pub mod sql;
@@ -41,6 +43,8 @@ pub enum Command {
     Show(show::Args),
     Deps(deps::Args),
     Export(export::Args),
+    Rank(rank::Args),
+    RankEval(rank_eval::Args),
     Sql(sql::Args),
 }
 
@@ -50,6 +54,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Finding> {
         Command::Show(a) => show::run(a),
         Command::Deps(a) => deps::run(a),
         Command::Export(a) => export::run(a),
+        Command::Rank(a) => rank::run(a),
+        Command::RankEval(a) => rank_eval::run(a),
         Command::Sql(a) => sql::run(a),
     }
 }
