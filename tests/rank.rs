@@ -170,3 +170,47 @@ fn injected_faults_in_alb_logs_rank_the_faulty_service_first() {
         );
     }
 }
+
+#[test]
+fn otlp_json_spans_rank_as_the_logs_they_were_exported_from() {
+    let dir = tempfile::tempdir().unwrap();
+    let otlp = dir.path().join("slow.otlp.json");
+    let logs = root().join("testdata/traces/fault/slow");
+    let export = reqtrace()
+        .args([
+            "export",
+            "--format",
+            "otlp",
+            "--from",
+            "2025-06-02T08:59:00Z",
+            "--to",
+            "2025-06-02T09:11:00Z",
+            "--logs",
+        ])
+        .arg(&logs)
+        .arg("--out")
+        .arg(&otlp)
+        .output()
+        .unwrap();
+    assert!(
+        export.status.success(),
+        "{}",
+        String::from_utf8_lossy(&export.stderr)
+    );
+    let out = reqtrace()
+        .args([
+            "rank",
+            "--format",
+            "json",
+            "--at",
+            "2025-06-02T09:05:00Z",
+            "--spans",
+        ])
+        .arg(&otlp)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let ranking: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(ranking["suspects"][0]["service"], "profile");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("0 rejected"));
+}

@@ -11,6 +11,7 @@ pub mod from_trace;
 pub mod pagerank;
 pub mod span;
 pub mod span_csv;
+pub mod span_otlp;
 pub mod text;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -34,6 +34,29 @@ impl Span {
     }
 }
 
+/// What reading span tables made of every row (or OTLP span).
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct Reading {
+    pub rows: u64,
+    pub spans: u64,
+    /// Rows that are not spans, by reason.
+    pub rejected: BTreeMap<&'static str, u64>,
+}
+
+impl Reading {
+    /// Counts one row: a span, or why it is not one.
+    pub fn count(&mut self, row: Result<Span, &'static str>, spans: &mut Vec<Span>) {
+        self.rows += 1;
+        match row {
+            Ok(span) => {
+                self.spans += 1;
+                spans.push(span);
+            }
+            Err(reason) => *self.rejected.entry(reason).or_default() += 1,
+        }
+    }
+}
+
 /// Spans sorted by trace and id, each parent link resolved to an index or counted.
 #[derive(Debug, Default)]
 pub struct SpanSet {

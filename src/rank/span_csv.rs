@@ -3,10 +3,9 @@
 //! (any order, more columns allowed, `Duration` ignored for the two times). Owns the
 //! columns and the pod-to-service rule; rows that are not spans are counted by reason.
 
-use std::collections::BTreeMap;
 use std::io::Read;
 
-use super::span::Span;
+use super::span::{Reading, Span};
 
 const COLUMNS: [&str; 7] = [
     "TraceID",
@@ -17,15 +16,6 @@ const COLUMNS: [&str; 7] = [
     "StartTimeUnixNano",
     "EndTimeUnixNano",
 ];
-
-/// What reading the tables made of every row.
-#[derive(Debug, Default, Clone, serde::Serialize)]
-pub struct Reading {
-    pub rows: u64,
-    pub spans: u64,
-    /// Rows that are not spans, by reason.
-    pub rejected: BTreeMap<&'static str, u64>,
-}
 
 /// Every span of one table; `name` names it in errors. A missing column is an error
 /// (nothing could be read); a bad row is counted.
@@ -53,23 +43,11 @@ pub fn read(
     loop {
         match table.read_record(&mut record) {
             Ok(false) => return Ok(()),
-            Ok(true) => {
-                reading.rows += 1;
-                match span(&record, &at) {
-                    Ok(s) => {
-                        reading.spans += 1;
-                        spans.push(s);
-                    }
-                    Err(reason) => *reading.rejected.entry(reason).or_default() += 1,
-                }
-            }
+            Ok(true) => reading.count(span(&record, &at), spans),
             Err(e) if matches!(e.kind(), csv::ErrorKind::Io(_)) => {
                 anyhow::bail!("{name}: cannot read: {e}")
             }
-            Err(_) => {
-                reading.rows += 1;
-                *reading.rejected.entry("not_csv").or_default() += 1;
-            }
+            Err(_) => reading.count(Err("not_csv"), spans),
         }
     }
 }

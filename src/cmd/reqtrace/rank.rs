@@ -1,15 +1,16 @@
 //! `reqtrace rank`: the services most likely behind a change that started at --at, from
 //! ALB logs (stitched) or span tables (RANKING.md has the method).
 
-use std::io::Write;
+use std::io::{BufRead, Write};
 
 use anyhow::Context;
 
 use super::{instant, read_traces, LogArgs};
 use crate::cmd::S3Args;
+use crate::rank::span::Reading;
 use crate::rank::span::{Span, SpanSet};
-use crate::rank::span_csv::{self, Reading};
 use crate::rank::{self, from_trace, text, Windows};
+use crate::rank::{span_csv, span_otlp};
 use crate::source::{self, Opened};
 
 /// Rank the services most likely behind a slowdown or errors that started at --at.
@@ -35,9 +36,9 @@ pub struct Args {
     /// ... and its end.
     #[arg(long, requires = "baseline_from")]
     baseline_to: Option<String>,
-    /// Span tables (CSV with Nezha's columns: TraceID, SpanID, ParentID, PodName,
-    /// OperationName, StartTimeUnixNano, EndTimeUnixNano): files, directories or
-    /// s3://bucket/prefix; plain or gzip.
+    /// Span tables: CSV with Nezha's columns (TraceID, SpanID, ParentID, PodName,
+    /// OperationName, StartTimeUnixNano, EndTimeUnixNano), or OTLP/JSON (told apart by
+    /// the first byte); files, directories or s3://bucket/prefix; plain or gzip.
     #[arg(long, num_args = 1.., required_unless_present = "logs", conflicts_with_all = ["logs", "app_logs"])]
     spans: Vec<String>,
     /// With --logs: application logs (JSON Lines, TRACING.md), their calls child spans.
@@ -124,7 +125,13 @@ pub fn read_span_tables(names: &[String], s3: &S3Args) -> anyhow::Result<SpanSet
     for input in &inputs.list {
         let opened = Opened::open(input, false)?;
         let name = opened.name().to_string();
-        span_csv::read(&name, opened, &mut reading, &mut spans)?;
+        let mut table = std::io::BufReader::new(opened);
+        let head = table.fill_buf().with_context(|| format!("cannot read {name}"))?;
+        // OTLP/JSON is an object; a CSV table starts with its header.
+        match head.iter().find(|b| !b.is_ascii_whitespace()) {
+            Some(b'{') => span_otlp::read(&name, table, &mut reading, &mut spans)?,
+            _ => span_csv::read(&name, table, &mut reading, &mut spans)?,
+        }
     }
     let set = SpanSet::new(spans);
     eprintln!("reqtrace: {}", reading_line(inputs.list.len(), &reading, &set));
