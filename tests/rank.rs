@@ -95,7 +95,9 @@ fn rank_eval_reads_any_folder_of_the_layout_and_writes_the_table() {
             .collect::<Vec<_>>()
     };
     assert_eq!(row("S17-TT")[3], "1", "{text}");
-    assert!(row("S05-TT")[3].parse::<usize>().is_ok(), "{text}");
+    // A place, or `-` where the method gave the true service score 0.
+    let exception = &row("S05-TT")[3];
+    assert!(exception == "-" || exception.parse::<usize>().is_ok(), "{text}");
     let all = text.lines().find(|l| l.starts_with("all")).unwrap();
     assert!(all.split_whitespace().nth(1) == Some("2"), "{all}");
     let table = fs::read_to_string(&md).unwrap();

@@ -7,7 +7,7 @@
 //! so the time between services is the one `deps` reports. An entry hop is its server span
 //! alone; an application-log call is one span of its service under the hop it names.
 
-use super::span::Span;
+use super::span::{Kind, Span};
 use crate::trace::hop::{stable_hash, Origin};
 use crate::trace::stitch::{self, Stitched};
 
@@ -36,7 +36,7 @@ fn add(trace: u64, all: &[stitch::Span], i: usize, span: &stitch::Span, out: &mu
         Some(p) if all[p].hop.is_some() => Some(2 * p as u64),
         _ => None,
     };
-    let mk = |id, parent, service: &str, start, end| Span {
+    let mk = |id, parent, service: &str, kind, (start, end)| Span {
         trace,
         id,
         parent,
@@ -45,21 +45,38 @@ fn add(trace: u64, all: &[stitch::Span], i: usize, span: &stitch::Span, out: &mu
         start,
         end,
         error: hop.error,
+        kind,
     };
     if hop.origin == Origin::App {
-        out.push(mk(own, parent, &hop.service, span.start, span.end));
+        out.push(mk(own, parent, &hop.service, Kind::Other, (span.start, span.end)));
         return;
     }
-    let target = hop.target_time.unwrap_or(0).clamp(0, span.duration());
+    // No target answered (-1: a 502 or 504 the load balancer made): the callee's view is
+    // unknown, so it is the load balancer's, and no time is put between the two.
+    let target = hop
+        .target_time
+        .map_or(span.duration(), |t| t.clamp(0, span.duration()));
     let start = span.start + (span.duration() - target) / 2;
     let server = match (parent, span.parent) {
         (Some(p), Some(caller)) if p != UNKNOWN_PARENT => {
-            out.push(mk(client, parent, all[caller].service(), span.start, span.end));
+            out.push(mk(
+                client,
+                parent,
+                all[caller].service(),
+                Kind::Client,
+                (span.start, span.end),
+            ));
             Some(client)
         }
         _ => parent,
     };
-    out.push(mk(own, server, &hop.service, start, start + target));
+    out.push(mk(
+        own,
+        server,
+        &hop.service,
+        Kind::Other,
+        (start, start + target),
+    ));
 }
 
 #[cfg(test)]

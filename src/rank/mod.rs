@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use span::SpanSet;
+use span::{Kind, Span, SpanSet};
 
 /// A call is unusual when it takes longer than this quantile of the normal window's.
 pub const QUANTILE: f64 = 0.95;
@@ -86,7 +86,7 @@ pub struct Suspect {
     pub service: String,
     /// The walk's visit share times the anomaly, scaled so the first is 1.
     pub score: f64,
-    /// own time + time between services + error change (each an excess share, below).
+    /// own time + time between services + more errors (each an excess share, below).
     pub anomaly: f64,
     /// The random walk's visit share.
     pub walk: f64,
@@ -99,6 +99,8 @@ pub struct Suspect {
     pub between_services: Option<f64>,
     /// Failed calls' share, before and after.
     pub error_rate: [f64; 2],
+    /// How far more calls failed after T than before explains ([`error_excess`]).
+    pub more_errors: Option<f64>,
     /// Kinds of call (caller operation → callee operation) it makes or takes that
     /// vanished after T, or appeared.
     pub calls_gone: Vec<String>,
@@ -230,7 +232,7 @@ impl<'a> Tally<'a> {
                 tally.calls.entry((parent, key)).or_default()[w] += 1;
                 // A caller's client span around the one call: the rest of it is the
                 // time between the two services.
-                if parent.0 != key.0 && children[p].len() == 1 {
+                if parent.0 != key.0 && is_client_around(&set.spans[p], children[p].len()) {
                     let gap = set.spans[p].duration() - s.duration();
                     tally.gaps.entry((parent.0, key.0)).or_default()[w].push(gap);
                 }
@@ -291,14 +293,14 @@ impl<'a> Tally<'a> {
             .fold([0, 0], |c, (_, op)| [0, 1].map(|w| c[w] + op.own[w].len() as u64));
         let errors = mine.fold([0, 0], |e, (_, op)| [0, 1].map(|w| e[w] + op.errors[w]));
         let error_rate = [0, 1].map(|w| errors[w] as f64 / calls[w].max(1) as f64);
+        let more_errors = error_excess(errors, calls);
         let between = self
             .gaps
             .iter()
             .filter(|((a, b), _)| *a == service || *b == service);
         let between_services = median(between.filter_map(|(_, g)| excess(g)).collect());
         let (calls_gone, calls_new) = self.changed_calls(service);
-        let anomaly =
-            own_time.unwrap_or(0.0) + between_services.unwrap_or(0.0) + (error_rate[1] - error_rate[0]);
+        let anomaly = own_time.unwrap_or(0.0) + between_services.unwrap_or(0.0) + more_errors.unwrap_or(0.0);
         Suspect {
             service: self.services[service].into(),
             score: 0.0,
@@ -307,6 +309,7 @@ impl<'a> Tally<'a> {
             own_time,
             between_services,
             error_rate,
+            more_errors,
             calls_gone,
             calls_new,
             abnormal_trace_share: self.through[service] as f64 / self.abnormal_traces.max(1) as f64,
@@ -346,25 +349,32 @@ impl<'a> Tally<'a> {
     /// as strongly as it is anomalous, back to a caller at [`BACKWARD`] of that, and a
     /// service stays as far as it is more anomalous than everything it calls.
     fn walk_edges(&self, anomaly: &[f64]) -> Vec<Vec<(usize, f64)>> {
+        let pairs: BTreeSet<(usize, usize)> = self
+            .calls
+            .iter()
+            .filter(|((caller, callee), n)| caller.0 != callee.0 && n[ABNORMAL] > 0)
+            .map(|((caller, callee), _)| (caller.0, callee.0))
+            .collect();
         let mut edges: Vec<BTreeMap<usize, f64>> = vec![BTreeMap::new(); anomaly.len()];
-        for (&(caller, callee), gaps) in &self.gaps {
-            if gaps[ABNORMAL].is_empty() {
-                continue;
-            }
+        let mut worst_callee = vec![0.0f64; anomaly.len()];
+        for &(caller, callee) in &pairs {
             *edges[caller].entry(callee).or_default() += anomaly[callee] + EPSILON;
             *edges[callee].entry(caller).or_default() += BACKWARD * (anomaly[caller] + EPSILON);
+            worst_callee[caller] = worst_callee[caller].max(anomaly[callee]);
         }
         for (u, out) in edges.iter_mut().enumerate() {
-            let callees = self
-                .gaps
-                .keys()
-                .filter(|(a, b)| *a == u && *b != u)
-                .map(|&(_, b)| anomaly[b]);
-            let stay = (anomaly[u] - callees.fold(0.0, f64::max)).max(0.0);
-            *out.entry(u).or_default() += stay + EPSILON;
+            *out.entry(u).or_default() += (anomaly[u] - worst_callee[u]).max(0.0) + EPSILON;
         }
         edges.into_iter().map(|e| e.into_iter().collect()).collect()
     }
+}
+
+/// Whether `parent` is a client span around one call: marked so by its tracer, or, when
+/// the tracer does not say, a span with that one child. Not "the child lies within it":
+/// the two come from different hosts' clocks, and Nezha's tables often disagree by more
+/// than the call.
+fn is_client_around(parent: &Span, children: usize) -> bool {
+    children == 1 && parent.kind != Kind::Other
 }
 
 /// A failed call, or a root slower than the normal window's usual for its operation.
@@ -415,6 +425,18 @@ fn excess(values: &[Vec<i64>; 2]) -> Option<f64> {
     let chance = (normal.len() - at) as f64 / (normal.len() + 1) as f64;
     let above = abnormal.iter().filter(|v| **v > usual).count();
     Some((wilson_lower(above, abnormal.len()) - chance).max(0.0))
+}
+
+/// How far more after-T calls failed than before: the Wilson lower bound of the after-T
+/// failure share less the normal one (with one failure and one success added, so no
+/// failure before is not taken as certainty), floored at 0; `None` with fewer than
+/// [`MIN_CALLS`] calls in either window.
+fn error_excess(errors: [u64; 2], calls: [u64; 2]) -> Option<f64> {
+    if calls.iter().any(|&c| c < MIN_CALLS as u64) {
+        return None;
+    }
+    let usual = (errors[NORMAL] + 1) as f64 / (calls[NORMAL] + 2) as f64;
+    Some((wilson_lower(errors[ABNORMAL] as usize, calls[ABNORMAL] as usize) - usual).max(0.0))
 }
 
 /// The lower end of the Wilson score interval for `k` successes in `n` trials.

@@ -22,6 +22,19 @@ pub struct Span {
     pub end: i64,
     /// The call failed, when the recorder says so (the Nezha tables have no status).
     pub error: bool,
+    pub kind: Kind,
+}
+
+/// What the recorder says a span is, where it says.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Kind {
+    /// Not said (Nezha's tables).
+    #[default]
+    Unknown,
+    /// The caller's side of a call to another service.
+    Client,
+    /// Anything else: a server span, internal work.
+    Other,
 }
 
 impl Span {
@@ -186,6 +199,7 @@ mod tests {
             start,
             end,
             error: false,
+            kind: Kind::Unknown,
         }
     }
 

@@ -5,7 +5,7 @@
 
 use std::io::Read;
 
-use super::span::{Reading, Span};
+use super::span::{Kind, Reading, Span};
 
 const COLUMNS: [&str; 7] = [
     "TraceID",
@@ -75,6 +75,7 @@ fn span(record: &csv::StringRecord, at: &[usize; 7]) -> Result<Span, &'static st
         start,
         end,
         error: false,
+        kind: Kind::Unknown,
     })
 }
 

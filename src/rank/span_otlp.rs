@@ -1,14 +1,14 @@
 //! Spans in OTLP/JSON (`TracesData`: what `reqtrace export --format otlp`, an OpenTelemetry
 //! collector's file exporter, or a backend's download writes), one document or one per
 //! line. Owns the fields read: the resource's `service.name`, then per span its ids, name,
-//! times and status; a span without them is counted by reason.
+//! times, kind and status; a span without them is counted by reason.
 
 use std::io::Read;
 
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::span::{Reading, Span};
+use super::span::{Kind, Reading, Span};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -49,6 +49,8 @@ struct ScopeSpans {
 const UNKNOWN_SERVICE: &str = "unknown_service";
 /// `STATUS_CODE_ERROR`.
 const ERROR: u64 = 2;
+/// `SPAN_KIND_CLIENT`.
+const CLIENT: u64 = 3;
 
 /// Every span of one input; `name` names it in errors. JSON that is not `TracesData` is
 /// an error naming the input and the line; a span missing a field is counted.
@@ -111,6 +113,11 @@ fn span_of(span: &Value, service: &str) -> Result<Span, &'static str> {
         start,
         end,
         error: code == Some(ERROR),
+        kind: match span.get("kind").and_then(Value::as_u64) {
+            None | Some(0) => Kind::Unknown,
+            Some(CLIENT) => Kind::Client,
+            Some(_) => Kind::Other,
+        },
     })
 }
 

@@ -1,4 +1,4 @@
-use super::span::{Span, SpanSet};
+use super::span::{Kind, Span, SpanSet};
 use super::*;
 
 const MS: i64 = 1000;
@@ -18,6 +18,7 @@ fn trace(n: u64, start: i64, slow_db: i64, delay_cache: i64) -> Vec<Span> {
         start,
         end,
         error: false,
+        kind: Kind::Unknown,
     };
     let db_end = start + 3 * MS + 10 * MS + jitter + slow_db;
     let cache_start = db_end + MS;
@@ -150,6 +151,7 @@ fn own_time_is_the_duration_less_what_children_cover_once() {
             start: 0,
             end: 100,
             error: false,
+            kind: Kind::Unknown,
         },
         Span {
             trace: 1,
@@ -160,6 +162,7 @@ fn own_time_is_the_duration_less_what_children_cover_once() {
             start: 10,
             end: 50,
             error: false,
+            kind: Kind::Unknown,
         },
         Span {
             trace: 1,
@@ -170,6 +173,7 @@ fn own_time_is_the_duration_less_what_children_cover_once() {
             start: 40,
             end: 60,
             error: false,
+            kind: Kind::Unknown,
         },
         Span {
             trace: 1,
@@ -180,6 +184,7 @@ fn own_time_is_the_duration_less_what_children_cover_once() {
             start: 90,
             end: 130,
             error: false,
+            kind: Kind::Unknown,
         },
     ]);
     let children = set.children();

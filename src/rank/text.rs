@@ -75,7 +75,7 @@ fn notes(ranking: &Ranking, out: &mut impl Write) -> io::Result<()> {
     if !ranking.without_baseline.is_empty() {
         writeln!(
             out,
-            "no calls before the window to compare with (own time and errors not judged): {}",
+            "no calls before the window to compare with (own time, time between services and errors not judged; placed by the walk): {}",
             ranking.without_baseline.join(", ")
         )?;
     }

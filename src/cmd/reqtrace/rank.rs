@@ -63,16 +63,19 @@ enum Format {
 pub fn run(args: Args) -> anyhow::Result<super::Finding> {
     let at = instant("at", &args.at)?;
     let window = window("window", &args.window)?;
+    let end = at
+        .checked_add(window)
+        .ok_or_else(|| anyhow::anyhow!("--at plus --window is out of range"))?;
     let normal = match (&args.baseline_from, &args.baseline_to) {
         (Some(from), Some(to)) => (instant("baseline-from", from)?, instant("baseline-to", to)?),
-        _ => (at - window, at),
+        _ => (at.saturating_sub(window), at),
     };
     if normal.0 >= normal.1 {
         anyhow::bail!("the normal window [{}, {}) is empty", normal.0, normal.1);
     }
     let windows = Windows {
         normal,
-        abnormal: (at, at + window),
+        abnormal: (at, end),
     };
     let set = match args.spans.is_empty() {
         true => read_logs(&args.logs, &args.app_logs, windows)?,
@@ -107,8 +110,8 @@ pub fn window(flag: &str, text: &str) -> anyhow::Result<i64> {
 /// Hops starting within [`MARGIN`] of the windows, stitched; stderr says what was read
 /// and stitched, as for `show`.
 fn read_logs(logs: &LogArgs, app_logs: &[String], windows: Windows) -> anyhow::Result<SpanSet> {
-    let from = windows.normal.0.min(windows.abnormal.0) - MARGIN;
-    let to = windows.normal.1.max(windows.abnormal.1) + MARGIN;
+    let from = windows.normal.0.min(windows.abnormal.0).saturating_sub(MARGIN);
+    let to = windows.normal.1.max(windows.abnormal.1).saturating_add(MARGIN);
     let keep = |h: &crate::trace::hop::Hop| (from..to).contains(&h.start);
     let stitched = read_traces(logs, None, app_logs, &[], &keep)?;
     Ok(SpanSet::new(from_trace::spans(&stitched)))
@@ -118,6 +121,9 @@ fn read_logs(logs: &LogArgs, app_logs: &[String], windows: Windows) -> anyhow::R
 /// may run on past their end (µs).
 const MARGIN: i64 = 5 * 60 * 1_000_000;
 
+/// A UTF-8 byte-order mark, which spreadsheet exports put first.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
 /// Every span of the tables named, and a stderr line saying what was read.
 pub fn read_span_tables(names: &[String], s3: &S3Args) -> anyhow::Result<SpanSet> {
     let inputs = source::expand(names, &s3.options(&[]))?;
@@ -126,6 +132,10 @@ pub fn read_span_tables(names: &[String], s3: &S3Args) -> anyhow::Result<SpanSet
         let opened = Opened::open(input, false)?;
         let name = opened.name().to_string();
         let mut table = std::io::BufReader::new(opened);
+        let head = table.fill_buf().with_context(|| format!("cannot read {name}"))?;
+        if head.starts_with(BOM) {
+            table.consume(BOM.len());
+        }
         let head = table.fill_buf().with_context(|| format!("cannot read {name}"))?;
         // OTLP/JSON is an object; a CSV table starts with its header.
         match head.iter().find(|b| !b.is_ascii_whitespace()) {

@@ -15,8 +15,9 @@ use crate::rank::{self, Windows};
 ///
 /// DIR (a local folder) holds cases.csv (case_id, inject_unix, service, inject_type, trace_files: paths
 /// under DIR, `;`-separated) and the span tables it names. Each case is ranked at its
-/// inject time with the default windows; the true service's place is reported for the
-/// method and for the baseline (mean span duration after / before).
+/// inject time with --window after and before it; the true service's place is reported
+/// for the method (only where its score is above 0) and for the baseline (mean span
+/// duration after / before).
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The folder of cases.csv.
@@ -60,7 +61,7 @@ pub fn run(args: Args) -> anyhow::Result<super::Finding> {
     let report = report(&outcomes);
     print!("{report}");
     if let Some(path) = &args.markdown {
-        std::fs::write(path, markdown(&outcomes, &args.dir))
+        std::fs::write(path, markdown(&outcomes, &args.dir, &args.window))
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok(super::Finding::Clean)
@@ -70,16 +71,35 @@ fn evaluate(dir: &std::path::Path, case: Case, window: i64, s3: &S3Args) -> anyh
     let files: Vec<String> = case
         .trace_files
         .split(';')
-        .map(|f| dir.join(f.trim()).display().to_string())
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+        .map(|f| dir.join(f).display().to_string())
         .collect();
+    if files.is_empty() {
+        anyhow::bail!("case {}: no trace_files", case.case_id);
+    }
     let set = read_span_tables(&files, s3)?;
-    let at = case.inject_unix * 1_000_000;
+    let at = case
+        .inject_unix
+        .checked_mul(1_000_000)
+        .filter(|at| at.checked_add(window).is_some() && at.checked_sub(window).is_some())
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "case {}: inject_unix {} is out of range",
+                case.case_id,
+                case.inject_unix
+            )
+        })?;
     let windows = Windows {
         normal: (at - window, at),
         abnormal: (at, at + window),
     };
+    // A service placed with score 0 is not named by the method: no hit.
     let method = match rank::rank(&set, windows) {
-        Ok(ranking) => ranking.suspects.iter().position(|s| s.service == case.service),
+        Ok(ranking) => ranking
+            .suspects
+            .iter()
+            .position(|s| s.service == case.service && s.score > 0.0),
         Err(e) => {
             eprintln!("reqtrace: {}: {e}", case.case_id);
             None
@@ -153,14 +173,15 @@ fn report(outcomes: &[Outcome]) -> String {
     out
 }
 
-fn markdown(outcomes: &[Outcome], dir: &std::path::Path) -> String {
+fn markdown(outcomes: &[Outcome], dir: &std::path::Path, window: &str) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# `reqtrace rank` on labelled faults\n");
     let _ = writeln!(
         out,
         "Written by `make rank-eval` (`reqtrace rank-eval {}`): every case ranked at its inject \
-         time, 5-minute windows, the parameters of RANKING.md. Baseline: mean span duration \
-         after / before, measured in the same run.\n",
+         time, windows of {window} after and before it, the parameters of RANKING.md (a service \
+         placed with score 0 counts as not found). Baseline: mean span duration after / before, \
+         measured in the same run.\n",
         dir.display()
     );
     let _ = writeln!(
