@@ -1,6 +1,8 @@
-//! `reqtrace deps --format html` in a real (headless Chromium) browser: every edge of
-//! `--format json` is drawn with its calls, every service is a box, a flagged edge is
-//! marked, a service name carrying markup stays text, and the page's script ran.
+//! reqtrace's pages in a real (headless Chromium) browser. `deps --format html`: every
+//! edge of `--format json` is drawn with its calls, every service is a box, a flagged edge
+//! is marked, a service name carrying markup stays text, and the page's script ran.
+//! `rank --format html`: every suspect of `--format json` is a box in its place, coloured
+//! by its score, every call between services is drawn, and the table lists them in order.
 
 mod common;
 
@@ -159,4 +161,93 @@ fn deps_html_draws_every_json_edge_and_service_in_a_real_browser() {
         "no markup from a log line became an element"
     );
     assert_eq!(dom.matches("<script").count(), 1, "only the page's own script");
+}
+
+fn rank(format: &str) -> String {
+    let out = Command::cargo_bin("reqtrace")
+        .unwrap()
+        .args([
+            "rank",
+            "--format",
+            format,
+            "--at",
+            "2025-06-02T09:05:00Z",
+            "--logs",
+        ])
+        .arg(root().join("testdata/traces/fault/slow"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn rank_html_colours_every_json_suspect_by_score_in_a_real_browser() {
+    let w = Workdir::new();
+    let json: serde_json::Value = serde_json::from_str(&rank("json")).unwrap();
+    let page = w.write("rank.html", &rank("html"));
+    let dom = browse(&page);
+    assert!(
+        dom.contains("data-graph-measured=\"yes\""),
+        "the page's script ran: {dom}"
+    );
+
+    let boxes: BTreeMap<String, BTreeMap<String, String>> = tags(&dom, "<g class=\"node")
+        .into_iter()
+        .map(|a| (a["data-service"].clone(), a))
+        .collect();
+    let suspects = json["suspects"].as_array().unwrap();
+    assert!(suspects.len() >= 5);
+    for (place, s) in suspects.iter().enumerate() {
+        let name = s["service"].as_str().unwrap();
+        let attrs = &boxes[name];
+        assert_eq!(attrs["data-place"], (place + 1).to_string(), "{name}");
+        assert_eq!(
+            attrs["data-score"],
+            format!("{:.3}", s["score"].as_f64().unwrap()),
+            "{name}"
+        );
+    }
+    assert_eq!(suspects[0]["service"], "profile", "the slow service first");
+    assert!(
+        boxes["profile"]["class"].contains("level-4"),
+        "{:?}",
+        boxes["profile"]
+    );
+    let white = suspects.iter().filter(|s| s["score"].as_f64().unwrap() == 0.0);
+    for s in white {
+        assert!(boxes[s["service"].as_str().unwrap()]["class"].contains("level-0"));
+    }
+
+    let drawn: BTreeSet<(String, String, String)> = tags(&dom, "<g class=\"edge")
+        .into_iter()
+        .map(|a| {
+            (
+                a["data-caller"].clone(),
+                a["data-callee"].clone(),
+                a["data-after"].clone(),
+            )
+        })
+        .collect();
+    let calls: BTreeSet<(String, String, String)> = json["calls_between"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let s = |k: &str| c[k].as_str().unwrap().to_string();
+            (s("caller"), s("callee"), c["calls"][1].to_string())
+        })
+        .collect();
+    assert!(!calls.is_empty());
+    assert_eq!(drawn, calls, "one line per call between services");
+
+    let rows: Vec<String> = tags(&dom, "<tr id=\"suspect-")
+        .into_iter()
+        .map(|a| a["data-service"].clone())
+        .collect();
+    let names: Vec<String> = suspects
+        .iter()
+        .map(|s| s["service"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(rows, names, "the table in the ranking's order");
 }

@@ -8,6 +8,7 @@
 //! ([`span::SpanSet`]), a [`Ranking`] out.
 
 pub mod from_trace;
+pub mod html;
 pub mod pagerank;
 pub mod span;
 pub mod span_csv;
@@ -66,6 +67,9 @@ pub struct Ranking {
     /// with a failed call.
     pub abnormal_traces: u64,
     pub suspects: Vec<Suspect>,
+    /// Calls from one service to another, before and after, by caller and callee: the
+    /// graph the walk runs on (those with calls after T) and the calls that stopped.
+    pub calls_between: Vec<ServiceCall>,
     /// Services seen after T with no call before it to compare with.
     pub without_baseline: Vec<String>,
     pub missing_parent: u64,
@@ -78,6 +82,15 @@ impl Ranking {
     pub fn anything_changed(&self) -> bool {
         self.suspects.iter().any(|s| s.anomaly > 0.0)
     }
+}
+
+/// Calls from one service to another.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceCall {
+    pub caller: String,
+    pub callee: String,
+    /// Before and after.
+    pub calls: [u64; 2],
 }
 
 /// One service and the evidence for it.
@@ -166,8 +179,9 @@ pub fn rank(set: &SpanSet, windows: Windows) -> Result<Ranking, NoRanking> {
     }
     let mut suspects: Vec<Suspect> = (0..tally.services.len()).map(|s| tally.suspect(s)).collect();
     let anomaly: Vec<f64> = suspects.iter().map(|s| s.anomaly).collect();
+    let between = tally.service_calls();
     let walk = pagerank::personalised(
-        &tally.walk_edges(&anomaly),
+        &walk_edges(&between, &anomaly),
         &anomaly.iter().map(|a| a + EPSILON).collect::<Vec<_>>(),
     );
     let top = walk.iter().zip(&anomaly).map(|(w, a)| w * a).fold(0.0, f64::max);
@@ -193,6 +207,14 @@ pub fn rank(set: &SpanSet, windows: Windows) -> Result<Ranking, NoRanking> {
         spans: tally.spans,
         abnormal_traces: tally.abnormal_traces,
         suspects,
+        calls_between: between
+            .into_iter()
+            .map(|((a, b), calls)| ServiceCall {
+                caller: tally.services[a].into(),
+                callee: tally.services[b].into(),
+                calls,
+            })
+            .collect(),
         without_baseline,
         missing_parent: set.missing_parent,
         in_cycle: set.in_cycle,
@@ -345,28 +367,32 @@ impl<'a> Tally<'a> {
         (gone, new)
     }
 
-    /// The walk's edges over the abnormal window's calls between services: to a callee
-    /// as strongly as it is anomalous, back to a caller at [`BACKWARD`] of that, and a
-    /// service stays as far as it is more anomalous than everything it calls.
-    fn walk_edges(&self, anomaly: &[f64]) -> Vec<Vec<(usize, f64)>> {
-        let pairs: BTreeSet<(usize, usize)> = self
-            .calls
-            .iter()
-            .filter(|((caller, callee), n)| caller.0 != callee.0 && n[ABNORMAL] > 0)
-            .map(|((caller, callee), _)| (caller.0, callee.0))
-            .collect();
-        let mut edges: Vec<BTreeMap<usize, f64>> = vec![BTreeMap::new(); anomaly.len()];
-        let mut worst_callee = vec![0.0f64; anomaly.len()];
-        for &(caller, callee) in &pairs {
-            *edges[caller].entry(callee).or_default() += anomaly[callee] + EPSILON;
-            *edges[callee].entry(caller).or_default() += BACKWARD * (anomaly[caller] + EPSILON);
-            worst_callee[caller] = worst_callee[caller].max(anomaly[callee]);
+    /// Calls from one service to another, per window.
+    fn service_calls(&self) -> BTreeMap<(usize, usize), [u64; 2]> {
+        let mut between: BTreeMap<(usize, usize), [u64; 2]> = BTreeMap::new();
+        for ((caller, callee), n) in self.calls.iter().filter(|((a, b), _)| a.0 != b.0) {
+            let sum = between.entry((caller.0, callee.0)).or_default();
+            *sum = [sum[0] + n[0], sum[1] + n[1]];
         }
-        for (u, out) in edges.iter_mut().enumerate() {
-            *out.entry(u).or_default() += (anomaly[u] - worst_callee[u]).max(0.0) + EPSILON;
-        }
-        edges.into_iter().map(|e| e.into_iter().collect()).collect()
+        between
     }
+}
+
+/// The walk's edges over the abnormal window's calls between services: to a callee
+/// as strongly as it is anomalous, back to a caller at [`BACKWARD`] of that, and a
+/// service stays as far as it is more anomalous than everything it calls.
+fn walk_edges(between: &BTreeMap<(usize, usize), [u64; 2]>, anomaly: &[f64]) -> Vec<Vec<(usize, f64)>> {
+    let mut edges: Vec<BTreeMap<usize, f64>> = vec![BTreeMap::new(); anomaly.len()];
+    let mut worst_callee = vec![0.0f64; anomaly.len()];
+    for (&(caller, callee), _) in between.iter().filter(|(_, n)| n[ABNORMAL] > 0) {
+        *edges[caller].entry(callee).or_default() += anomaly[callee] + EPSILON;
+        *edges[callee].entry(caller).or_default() += BACKWARD * (anomaly[caller] + EPSILON);
+        worst_callee[caller] = worst_callee[caller].max(anomaly[callee]);
+    }
+    for (u, out) in edges.iter_mut().enumerate() {
+        *out.entry(u).or_default() += (anomaly[u] - worst_callee[u]).max(0.0) + EPSILON;
+    }
+    edges.into_iter().map(|e| e.into_iter().collect()).collect()
 }
 
 /// Whether `parent` is a client span around one call: marked so by its tracer, or, when

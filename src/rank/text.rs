@@ -79,26 +79,39 @@ fn notes(ranking: &Ranking, out: &mut impl Write) -> io::Result<()> {
             ranking.without_baseline.join(", ")
         )?;
     }
-    let counted = [
-        (
-            ranking.missing_parent,
-            "spans whose parent is missing (taken as roots)",
-        ),
-        (ranking.in_cycle, "spans on a cycle of parents (links ignored)"),
-        (ranking.duplicates, "spans recorded twice (first kept)"),
-    ];
-    for (n, what) in counted.into_iter().filter(|(n, _)| *n > 0) {
+    for (n, _, what) in left_out(ranking).into_iter().filter(|(n, _, _)| *n > 0) {
         writeln!(out, "{n} {what}")?;
     }
     Ok(())
 }
 
+/// Spans counted and set aside, each with its field's name in the JSON and its words.
+pub(super) fn left_out(ranking: &Ranking) -> [(u64, &'static str, &'static str); 3] {
+    [
+        (
+            ranking.missing_parent,
+            "missing_parent",
+            "spans whose parent is missing (taken as roots)",
+        ),
+        (
+            ranking.in_cycle,
+            "in_cycle",
+            "spans on a cycle of parents (links ignored)",
+        ),
+        (
+            ranking.duplicates,
+            "duplicates",
+            "spans recorded twice (first kept)",
+        ),
+    ]
+}
+
 /// An excess share as a percentage; `-` when not judged.
-fn share(value: Option<f64>) -> String {
+pub(super) fn share(value: Option<f64>) -> String {
     value.map_or("-".to_string(), |v| format!("{:+.1}%", v * 100.0))
 }
 
-fn span_text((from, to): (i64, i64)) -> String {
+pub(super) fn span_text((from, to): (i64, i64)) -> String {
     let at = |us: i64| {
         jiff::Timestamp::from_microsecond(us)
             .map_or(us.to_string(), |t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())

@@ -1,5 +1,5 @@
 //! HTML escaping, shared by the page ([`super::html`]), its inline SVG charts
-//! ([`super::svg`]) and reqtrace's dependency page: all import it from here, so the
+//! ([`super::svg`]) and reqtrace's pages: all import it from here, so the
 //! page imports the charts and the charts import nothing of the page.
 
 use super::format::is_hidden;
@@ -20,6 +20,11 @@ pub fn escape(s: &str) -> String {
         }
     }
     out
+}
+
+/// `1 edge`, `2 edges`: a count in words, as the pages print it.
+pub fn count(n: u64, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
 /// The `'sha256-…'` source a Content-Security-Policy gives an inline style or script;

@@ -13,8 +13,10 @@
 
 mod charts;
 mod format;
+pub mod graph_page;
 mod headline;
 mod html;
+pub mod layered;
 mod markdown;
 pub mod markup;
 mod summary;

@@ -9,7 +9,7 @@ use super::{instant, read_traces, LogArgs};
 use crate::cmd::S3Args;
 use crate::rank::span::Reading;
 use crate::rank::span::{Span, SpanSet};
-use crate::rank::{self, from_trace, text, Windows};
+use crate::rank::{self, from_trace, html, text, Windows};
 use crate::rank::{span_csv, span_otlp};
 use crate::source::{self, Opened};
 
@@ -44,7 +44,8 @@ pub struct Args {
     /// With --logs: application logs (JSON Lines, TRACING.md), their calls child spans.
     #[arg(long, num_args = 1.., requires = "logs")]
     app_logs: Vec<String>,
-    /// text or json (every service, with all its evidence).
+    /// text, json (every service, with all its evidence) or html (one self-contained
+    /// page: the call graph coloured by suspicion, and the evidence).
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
     /// Services shown in text.
@@ -58,6 +59,7 @@ pub struct Args {
 enum Format {
     Text,
     Json,
+    Html,
 }
 
 pub fn run(args: Args) -> anyhow::Result<super::Finding> {
@@ -87,6 +89,7 @@ pub fn run(args: Args) -> anyhow::Result<super::Finding> {
     let mut out = std::io::BufWriter::new(stdout.lock());
     match args.format {
         Format::Text => text::render(&ranking, args.top, &mut out)?,
+        Format::Html => html::render(&ranking, &mut out)?,
         Format::Json => {
             serde_json::to_writer_pretty(&mut out, &ranking)?;
             writeln!(out)?;
