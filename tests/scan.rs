@@ -109,3 +109,50 @@ fn a_reader_that_stops_early_is_not_an_error() {
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// Two shapes of real records, made from AWS's own sample line (S3-AWSNEW-01): a probe
+/// whose target is `/"`, and a Host Id logged as two tokens. Each parses with every later
+/// field in its place.
+#[test]
+fn scan_all_reads_a_raw_quote_in_the_target_and_a_two_token_host_id() {
+    let samples =
+        fs::read_to_string(root().join("../shared/reference/logs/s3_access_log_samples.txt")).unwrap();
+    let aws = samples
+        .lines()
+        .find(|l| l.starts_with("79a59df9") && l.ends_with("us-east-1"))
+        .unwrap();
+    let probe = aws.replace(
+        "\"GET /amzn-s3-demo-bucket1?versioning HTTP/1.1\"",
+        "\"GET /\" HTTP/1.1\"",
+    );
+    let host_id = "s9lzHYrFp76ZVxRcpX9+5cjAnEH2ROuNkd2BHfIa6UkFVdtjf5mKR3/eTPFvsiP/XV/VLi31234=";
+    let two = format!("{host_id} 9ZTWn0rCcuQ7p1tbSYWQ25eAlAX+KfJ0a2kzTgOJ2z8=");
+    let older = aws.replace(host_id, &two);
+    let w = Workdir::new();
+    let logs = w.write("logs/shapes.log", &format!("{probe}\n{older}\n"));
+    let out = bin()
+        .args(["scan", "--all", "--logs"])
+        .arg(&logs)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let rows: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[0]["request_uri"], "GET /\" HTTP/1.1");
+    assert_eq!(rows[1]["host_id"], two.as_str());
+    for row in &rows {
+        assert_eq!(row["http_status"], 200);
+        assert_eq!(row["signature_version"], "SigV4");
+        assert_eq!(
+            row["host_header"],
+            "amzn-s3-demo-bucket1.s3.us-west-1.amazonaws.com"
+        );
+        assert_eq!(row["tls_version"], "TLSV1.2");
+        assert_eq!(row["source_region"], "us-east-1");
+        assert_eq!(row["extra_fields"], serde_json::json!([]));
+    }
+}

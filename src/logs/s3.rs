@@ -10,6 +10,12 @@
 //!   space or the end of the line, so values may hold spaces and quotes (a user agent
 //!   logged as `""Mozilla..."` keeps its inner leading quote). Any field may be quoted or
 //!   not; no closing quote anywhere on the line is [`Reject::UnterminatedQuote`].
+//! - The request URI is `METHOD target PROTOCOL`, and AWS does not escape a quote in the
+//!   target (`"GET /" HTTP/1.1"`): it ends at the first such quote after a token starting
+//!   `HTTP/` and before a status (digits or `-`), else at the first.
+//! - Older records log some Host Ids as two space-separated base64 tokens: when the
+//!   token in `signature_version`'s place is base64 and not a signature (`SigV2`, `SigV4`,
+//!   `-`), and the one after it is, the two tokens are the Host Id, so no later field moves.
 //! - Field 3 is `[dd/Mon/yyyy:HH:MM:SS +hhmm]`: English month abbreviation with that exact
 //!   case, a real Gregorian date, year 0001 to 9998 (so every instant, offset applied, is
 //!   a four-digit-year RFC 3339 instant), hour 00-23, minute and second 00-59 (no leap
@@ -50,7 +56,10 @@ const FIELDS: usize = 27;
 /// The oldest layout ends at `version_id`.
 const MIN_FIELDS: usize = 18;
 const TIME: usize = Field::Time as usize;
+const REQUEST_URI: usize = Field::RequestUri as usize;
 const USER_AGENT: usize = Field::UserAgent as usize;
+const HOST_ID: usize = Field::HostId as usize;
+const SIGNATURE: usize = Field::SignatureVersion as usize;
 const INTEGERS: [Field; 5] = [
     Field::HttpStatus,
     Field::BytesSent,
@@ -198,6 +207,9 @@ pub fn parse(line: &[u8]) -> Result<Record<'_>, Reject> {
         let Some(span) = next else { break };
         spans[len] = span;
         len += 1;
+        if len == SIGNATURE + 1 && !is_signature(span.of(line)) {
+            rejoin_host_id(&mut delimiters, &mut pos, &mut spans)?;
+        }
     }
     let extra = skip_spaces(line, pos);
     // Split the extras now so that `extra_fields` cannot meet a bad quote later.
@@ -358,14 +370,52 @@ fn request_target(uri: &[u8]) -> &[u8] {
     }
 }
 
-/// How field `index` may close its quote: the user agent is followed by the unquoted
-/// version id.
+/// How field `index` may close its quote: the request line ends after its protocol, and
+/// the user agent is followed by the unquoted version id.
 fn quoting(index: usize) -> Quoted {
-    if index == USER_AGENT {
-        Quoted::BeforeUnquoted
-    } else {
-        Quoted::FirstClose
+    match index {
+        REQUEST_URI => Quoted::RequestLine,
+        USER_AGENT => Quoted::BeforeUnquoted,
+        _ => Quoted::FirstClose,
     }
+}
+
+/// `signature_version` as AWS documents it: `SigV2`, `SigV4`, or `-`.
+fn is_signature(text: &[u8]) -> bool {
+    matches!(text, b"SigV4" | b"SigV2" | b"-")
+}
+
+/// Older records log some Host Ids as two space-separated base64 tokens, which would put
+/// the second in `signature_version` and shift every later field one place right. When
+/// the field split as the signature is not one but is base64, as the Host Id before it,
+/// and the next token is a signature, the two tokens are the Host Id and the split goes
+/// on from the signature.
+fn rejoin_host_id(
+    delimiters: &mut Delimiters<'_>,
+    pos: &mut usize,
+    spans: &mut [Span; FIELDS],
+) -> Result<(), Reject> {
+    let line = delimiters.line;
+    let base64 = |span: Span| {
+        let text = span.of(line);
+        !text.is_empty()
+            && text
+                .iter()
+                .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+    };
+    if !base64(spans[HOST_ID]) || !base64(spans[SIGNATURE]) {
+        return Ok(());
+    }
+    let mut after = *pos;
+    let Some(next) = next_field(delimiters, &mut after, Quoted::FirstClose)? else {
+        return Ok(());
+    };
+    if is_signature(next.of(line)) {
+        spans[HOST_ID] = Span::new(spans[HOST_ID].start(), spans[SIGNATURE].end());
+        spans[SIGNATURE] = next;
+        *pos = after;
+    }
+    Ok(())
 }
 
 /// The time field keeps its brackets here; it holds a space, so it ends at its `]`.

@@ -175,6 +175,10 @@ pub enum Quoted {
     /// At the first such `"` whose next token holds no quote (an unquoted field follows),
     /// else the first: for user agents, which real clients fill with quotes.
     BeforeUnquoted,
+    /// At the first such `"` that ends a request line (`METHOD target HTTP/x.y`: its last
+    /// token starts `HTTP/`) and is followed by a status (digits or `-`), else the first:
+    /// for request lines whose target holds a raw quote (`"GET /" HTTP/1.1"`).
+    RequestLine,
 }
 
 /// The next field after `pos`, quotes stripped; `None` at the end of the line.
@@ -236,11 +240,12 @@ pub fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
 }
 
 /// The `"` at or after `from` that ends a quoted field: one followed by a space or the
-/// end (and, with [`Quoted::BeforeUnquoted`], by an unquoted token). Real user agents
-/// carry unescaped quotes (`"Mozilla "Foo" Bar"`), so "the first quote then a space" alone
-/// would shift every later field; when nothing fits, the first candidate is taken. Only
-/// user agents are searched further: elsewhere a guess could shift fields where a
-/// rejection is the honest answer.
+/// end (and, with [`Quoted::BeforeUnquoted`], by an unquoted token; with
+/// [`Quoted::RequestLine`], after a protocol and before a status). Real user agents and
+/// probing request targets carry unescaped quotes (`"Mozilla "Foo" Bar"`, `"GET /" HTTP/1.1"`),
+/// so "the first quote then a space" alone would shift every later field; when nothing
+/// fits, the first candidate is taken. Only those two fields are searched further:
+/// elsewhere a guess could shift fields where a rejection is the honest answer.
 #[inline(always)]
 fn closing_quote(delimiters: &mut Delimiters<'_>, from: usize, quoted: Quoted) -> Option<usize> {
     let line = delimiters.line;
@@ -251,12 +256,49 @@ fn closing_quote(delimiters: &mut Delimiters<'_>, from: usize, quoted: Quoted) -
         if !matches!(line.get(at), None | Some(b' ')) {
             continue;
         }
-        if quoted == Quoted::FirstClose || unquoted_follows(tail(line, at)) {
+        let ends = match quoted {
+            Quoted::FirstClose => true,
+            Quoted::BeforeUnquoted => unquoted_follows(tail(line, at)),
+            Quoted::RequestLine => {
+                ends_in_protocol(line.get(from..quote).unwrap_or_default()) && status_follows(tail(line, at))
+            }
+        };
+        if ends {
             return Some(quote);
         }
         first.get_or_insert(quote);
     }
     first
+}
+
+/// Whether a request line's text ends in its protocol (`HTTP/1.1`).
+#[inline]
+fn ends_in_protocol(text: &[u8]) -> bool {
+    // Nearly every line: ` HTTP/1.1` or ` HTTP/2.0`, read in place.
+    if let Some([b' ', b'H', b'T', b'T', b'P', b'/', _, b'.', _]) = text.last_chunk::<9>() {
+        return true;
+    }
+    tail(text, memchr::memrchr(b' ', text).map_or(0, |i| i + 1)).starts_with(b"HTTP/")
+}
+
+/// Whether the token after a closing quote is a status: digits or `-`, quoted or not.
+#[inline]
+fn status_follows(rest: &[u8]) -> bool {
+    // Nearly every line: a space, three digits, a space.
+    if let Some([b' ', a, b, c, b' ']) = rest.first_chunk::<5>() {
+        if [a, b, c].iter().all(|d| d.is_ascii_digit()) {
+            return true;
+        }
+    }
+    let rest = tail(rest, skip_spaces(rest, 0));
+    let next = rest
+        .get(..memchr(b' ', rest).unwrap_or(rest.len()))
+        .unwrap_or_default();
+    let next = match next {
+        [b'"', inner @ .., b'"'] => inner,
+        _ => next,
+    };
+    next == b"-" || decimal(next).is_some()
 }
 
 /// Whether the token after a closing quote holds no quote (S3's version id and ALB's
