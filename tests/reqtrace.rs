@@ -130,24 +130,19 @@ fn scan_reads_alb_objects_from_s3() {
         key,
         gzip((lines.join("\n") + "\n").as_bytes()),
     );
-    let out = moto
-        .bin_named("reqtrace")
-        .args([
-            "scan",
-            "--s3-path-style",
-            "--endpoint-url",
-            &moto.endpoint,
-            "--logs",
-            "s3://alb-logs/AWSLogs/",
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let rows: Vec<serde_json::Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let rows = json_lines(
+        moto.bin_named("reqtrace")
+            .args([
+                "scan",
+                "--s3-path-style",
+                "--endpoint-url",
+                &moto.endpoint,
+                "--logs",
+                "s3://alb-logs/AWSLogs/",
+            ])
+            .output()
+            .unwrap(),
+    );
     assert_eq!(rows.len(), lines.len());
     assert!(rows.iter().all(|r| r.get("rejected").is_none()));
     assert!(rows.iter().all(|r| r.get("trace_id").is_some()));

@@ -289,3 +289,12 @@ pub fn chromium(profile: &Path) -> (String, std::process::Command) {
     .arg(format!("--user-data-dir={}", profile.display()));
     (name, cmd)
 }
+
+/// The JSON Lines a successful run printed (its stderr in the panic otherwise).
+pub fn json_lines(out: std::process::Output) -> Vec<serde_json::Value> {
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).expect("UTF-8 output");
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
