@@ -12,6 +12,22 @@ fn reqtrace() -> Command {
     Command::cargo_bin("reqtrace").unwrap()
 }
 
+/// `rank --format json --at AT` then `inputs` (`--spans FILE…`, `--logs DIR`): the
+/// ranking, and what it said on stderr.
+fn rank_json<S: AsRef<std::ffi::OsStr>>(
+    at: &str,
+    inputs: impl IntoIterator<Item = S>,
+) -> (serde_json::Value, String) {
+    let out = reqtrace()
+        .args(["rank", "--format", "json", "--at", at])
+        .args(inputs)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let ranking = serde_json::from_slice(&out.stdout).unwrap();
+    (ranking, String::from_utf8(out.stderr).unwrap())
+}
+
 fn nezha() -> std::path::PathBuf {
     root().join("../shared/traces/nezha-trainticket")
 }
@@ -50,12 +66,8 @@ fn a_cpu_fault_in_real_spans_ranks_its_service_first_with_evidence() {
         "{stderr}"
     );
 
-    let json = reqtrace()
-        .args(["rank", "--format", "json", "--at", &at, "--spans"])
-        .args(&files)
-        .output()
-        .unwrap();
-    let ranking: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let spans = std::iter::once("--spans".to_string()).chain(files);
+    let (ranking, _) = rank_json(&at, spans);
     assert_eq!(ranking["suspects"][0]["service"], "ts-contacts-service");
     assert!(ranking["suspects"][0]["own_time"].as_f64().unwrap() > 0.0);
 }
@@ -148,24 +160,13 @@ fn bad_tables_are_a_named_error_or_counted_rows_and_an_empty_window_is_worded() 
 fn injected_faults_in_alb_logs_rank_the_faulty_service_first() {
     for (case, faulty) in [("slow", "profile"), ("failing", "stories")] {
         let logs = root().join("testdata/traces/fault").join(case);
-        let out = reqtrace()
-            .args([
-                "rank",
-                "--format",
-                "json",
-                "--at",
-                "2025-06-02T09:05:00Z",
-                "--logs",
-            ])
-            .arg(&logs)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        let ranking: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let (ranking, stderr) = rank_json(
+            "2025-06-02T09:05:00Z",
+            [std::ffi::OsStr::new("--logs"), logs.as_os_str()],
+        );
         assert_eq!(ranking["suspects"][0]["service"], faulty, "{case}");
         // Hops whose header the 7 KB rule cut hang nowhere: counted, not dropped.
         assert!(ranking["missing_parent"].as_u64().unwrap() > 0);
-        let stderr = String::from_utf8(out.stderr).unwrap();
         assert!(
             stderr.contains("parent unknown:") && stderr.contains("cut by the 7 KB rule"),
             "{stderr}"
@@ -199,20 +200,10 @@ fn otlp_json_spans_rank_as_the_logs_they_were_exported_from() {
         "{}",
         String::from_utf8_lossy(&export.stderr)
     );
-    let out = reqtrace()
-        .args([
-            "rank",
-            "--format",
-            "json",
-            "--at",
-            "2025-06-02T09:05:00Z",
-            "--spans",
-        ])
-        .arg(&otlp)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let ranking: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (ranking, stderr) = rank_json(
+        "2025-06-02T09:05:00Z",
+        [std::ffi::OsStr::new("--spans"), otlp.as_os_str()],
+    );
     assert_eq!(ranking["suspects"][0]["service"], "profile");
-    assert!(String::from_utf8_lossy(&out.stderr).contains("0 rejected"));
+    assert!(stderr.contains("0 rejected"));
 }
