@@ -301,6 +301,7 @@ EDGE_LINES = [
     line(uri='"-"'),                                           # quoted dash URI
     line(uri="-"),                                             # bare dash URI
     line(uri='"GET /brb/c.json?x="a b" HTTP/1.1"'),            # quote-space inside the URI
+    line(uri='"GET /" HTTP/1.1"'),                             # a probe for /": raw quote, then the protocol
     line(key='"brb/quoted key.json"'),                         # quoted key with a space
     line(tail="- HOSTID= SigV4 ECDHE AuthHeader host TLSv1.2 arn - us-east-1 X Y \"z w\" -"),
     line(tail="-"),                                            # 18 fields, the 2015 layout
