@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use super::text::{left_out, share, span_text};
+use super::text::{left_out, ms, share, span_text};
 use super::{Ranking, ServiceCall, Suspect, ABNORMAL, NORMAL};
 use crate::report::graph_page::{self, Style};
 use crate::report::layered::{self, Layout, Line};
@@ -243,7 +243,6 @@ fn row(place: usize, s: &Suspect) -> String {
 }
 
 fn operations(s: &Suspect) -> String {
-    let ms = |us: Option<i64>| us.map_or("-".to_string(), |u| format!("{:.1} ms", u as f64 / 1000.0));
     let mut items: Vec<String> = s
         .operations
         .iter()

@@ -50,7 +50,6 @@ fn suspect(place: usize, s: &Suspect, out: &mut impl Write) -> io::Result<()> {
         s.abnormal_trace_share * 100.0,
     )?;
     for op in &s.operations {
-        let ms = |us: Option<i64>| us.map_or("-".to_string(), |u| format!("{:.1} ms", u as f64 / 1000.0));
         writeln!(
             out,
             "       {:<40} own p50 {} → {} ({} → {} calls), {} beyond chance above its usual p95",
@@ -104,6 +103,11 @@ pub(super) fn left_out(ranking: &Ranking) -> [(u64, &'static str, &'static str);
             "spans recorded twice (first kept)",
         ),
     ]
+}
+
+/// A median in µs as milliseconds; `-` when there were no calls.
+pub(super) fn ms(us: Option<i64>) -> String {
+    us.map_or("-".to_string(), |u| format!("{:.1} ms", u as f64 / 1000.0))
 }
 
 /// An excess share as a percentage; `-` when not judged.

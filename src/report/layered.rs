@@ -389,6 +389,7 @@ fn shape(route: &Route, (start, tip): (P, P), len: f64) -> (String, [P; 3], P) {
             (d, ((out + back) / 2.0, lane - 5.0))
         }
         Route::Forward(waypoints) => through(start, waypoints, base),
+        // A loop returned at the top of this function.
         Route::Loop => unreachable!("drawn above"),
     };
     (d, head, label)
