@@ -6,14 +6,14 @@
 //! It knows lines and their numbers, not what a line means: the caller's function
 //! parses and classifies.
 
-use std::io::{self, Read, Write};
+use std::io::Read;
 use std::ops::{Deref, Range};
 use std::sync::Arc;
 
 use memmap2::Mmap;
 use rayon::prelude::*;
 
-use crate::hashing::Hashing;
+use crate::hashing::Background;
 use crate::output::run::InputDigest;
 use crate::source::{local, Input, Opened, SourceError};
 
@@ -29,7 +29,7 @@ pub struct Block {
 /// A block's bytes: read into a buffer of its own, or a range of a mapped local file.
 pub enum Data {
     Read(Vec<u8>),
-    Mapped(Arc<Mmap>, Range<usize>),
+    Mapped(Arc<MappedRange>),
 }
 
 impl Deref for Data {
@@ -38,8 +38,35 @@ impl Deref for Data {
     fn deref(&self) -> &[u8] {
         match self {
             Data::Read(buffer) => buffer,
-            Data::Mapped(map, range) => &map[range.clone()],
+            Data::Mapped(range) => range,
         }
+    }
+}
+
+/// Part of a mapped file, shared by its block and the hashing thread: its pages are
+/// released when the last of them is done with it.
+pub struct MappedRange {
+    map: Arc<Mmap>,
+    range: Range<usize>,
+}
+
+impl Deref for MappedRange {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.map[self.range.clone()]
+    }
+}
+
+impl AsRef<[u8]> for MappedRange {
+    fn as_ref(&self) -> &[u8] {
+        self
+    }
+}
+
+impl Drop for MappedRange {
+    fn drop(&mut self) {
+        release(&self.map, self.range.clone());
     }
 }
 
@@ -91,6 +118,9 @@ fn count_lines(data: &[u8]) -> u64 {
 /// batches for the pool) and the repair job's scan and plan ran the same (bench data).
 const BLOCK: usize = 1 << 20;
 const BATCH_BYTES: usize = 16 << 20;
+/// Blocks held back at most: reused buffers kept, and mapped blocks sent to the hashing
+/// thread but not yet hashed (two batches' worth).
+const BACKLOG: usize = 2 * BATCH_BYTES / BLOCK;
 
 /// Progress callback: stored bytes read so far across inputs, lines so far.
 pub trait Progress: Sync {
@@ -145,7 +175,7 @@ where
         reader.recycle(done);
     }
     processed.into_iter().try_for_each(&mut consume)?;
-    Ok(reader.digests)
+    Ok(reader.finish())
 }
 
 /// Unmaps the pages of a processed block (they stay in the page cache, so nothing is read
@@ -180,31 +210,32 @@ struct Mapped {
     map: Arc<Mmap>,
     /// Where the next block starts.
     pos: usize,
-    /// Every byte passes through, cut lines' skipped tails too, so the digest is the file's.
-    digest: Hashing<io::Sink>,
 }
 
 impl Mapped {
-    /// Passes `range` through the digest; returns its end.
-    fn pass(&mut self, range: Range<usize>) -> usize {
-        // A sink takes every byte: the write cannot fail.
-        let _ = self.digest.write_all(&self.map[range.clone()]);
-        range.end
+    fn range(&self, range: Range<usize>) -> Arc<MappedRange> {
+        Arc::new(MappedRange {
+            map: Arc::clone(&self.map),
+            range,
+        })
     }
 
     /// A line from `start` longer than a block: how much of it to keep (cut past
     /// `longest`, as [`Reader::fill`] cuts) and where the next line starts. Its end is
-    /// searched a block at a time, each step hashed, and what is not kept released as
-    /// it is passed, so one endless line costs time, not memory.
-    fn long_line(&mut self, start: usize, longest: usize) -> (usize, usize) {
+    /// searched a block at a time, each step hashed (every byte is, so the digest is the
+    /// file's) and released once hashed, so one endless line costs time, not memory.
+    fn long_line(&self, start: usize, longest: usize, hashing: Option<&Background>) -> (usize, usize) {
         let (len, keep) = (self.map.len(), (start + longest + 1).min(self.map.len()));
         let mut at = start;
         loop {
             let step = at..(at + BLOCK).min(len);
             let newline = memchr::memchr(b'\n', &self.map[step.clone()]);
             let passed = newline.map_or(step.end, |i| at + i + 1);
-            at = self.pass(at..passed);
-            release(&self.map, keep.max(step.start)..at);
+            let piece = self.range(at..passed);
+            if let Some(hashing) = hashing {
+                hashing.add(piece);
+            }
+            at = passed;
             if newline.is_some() || at == len {
                 return (at.min(keep), at);
             }
@@ -223,6 +254,10 @@ struct Reader<'a> {
     /// The carry is the head of an over-long line whose rest is being skipped.
     cutting: bool,
     digests: Vec<InputDigest>,
+    /// Hashes mapped inputs, when asked to hash; started with the first of them.
+    hashing: Option<Background>,
+    /// Which of `digests` wait for their SHA-256 from `hashing`, in order.
+    hashed_later: Vec<usize>,
     /// Buffers of blocks already processed, to read the next blocks into.
     free: Vec<Vec<u8>>,
 }
@@ -238,20 +273,30 @@ impl<'a> Reader<'a> {
             longest,
             cutting: false,
             digests: Vec::with_capacity(inputs.len()),
+            hashing: None,
+            hashed_later: Vec::new(),
             free: Vec::new(),
         }
     }
 
+    /// Every input's digest, once the last is hashed.
+    fn finish(mut self) -> Vec<InputDigest> {
+        let hashed = self.hashing.take().map(Background::finish).unwrap_or_default();
+        for (i, sha256) in self.hashed_later.into_iter().zip(hashed) {
+            self.digests[i].sha256 = sha256;
+        }
+        self.digests
+    }
+
     /// Keeps the buffers of a processed batch for the next blocks (two batches' worth at
     /// most): a fresh buffer costs page faults and a reused one none. A mapped block's
-    /// pages are released instead.
+    /// pages are released instead, once hashed.
     fn recycle(&mut self, batch: Vec<Block>) {
-        let room = 2 * BATCH_BYTES / BLOCK;
         for block in batch {
-            match block.data {
-                Data::Read(buffer) if self.free.len() < room => self.free.push(buffer),
-                Data::Read(_) => {}
-                Data::Mapped(map, range) => release(&map, range),
+            if let Data::Read(buffer) = block.data {
+                if self.free.len() < BACKLOG {
+                    self.free.push(buffer);
+                }
             }
         }
     }
@@ -295,19 +340,25 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn open_next(&self) -> Result<Open, SourceError> {
+    fn open_next(&mut self) -> Result<Open, SourceError> {
         let input = &self.inputs[self.next];
         let map = match input {
             Input::Local(path) => local::map(path)?,
             Input::S3(_) => None,
         };
         Ok(match map {
-            Some(map) => Open::Mapped(Mapped {
-                name: input.name(),
-                map: Arc::new(map),
-                pos: 0,
-                digest: Hashing::new(io::sink(), self.hash),
-            }),
+            Some(map) => {
+                if self.hash && self.hashing.is_none() {
+                    let started = Background::new(BACKLOG);
+                    self.hashing =
+                        Some(started.map_err(|e| SourceError::new(input.name(), "cannot hash", e))?);
+                }
+                Open::Mapped(Mapped {
+                    name: input.name(),
+                    map: Arc::new(map),
+                    pos: 0,
+                })
+            }
             None => Open::Stream(Opened::open(input, self.hash)?),
         })
     }
@@ -320,28 +371,36 @@ impl<'a> Reader<'a> {
         };
         let (start, len) = (mapped.pos, mapped.map.len());
         let window_end = (start + BLOCK).min(len);
-        let (end, next) = if window_end == len {
-            (len, mapped.pass(start..len))
-        } else {
-            match memchr::memrchr(b'\n', &mapped.map[start..window_end]) {
-                Some(i) => (start + i + 1, mapped.pass(start..start + i + 1)),
-                None => mapped.long_line(start, self.longest),
-            }
+        let hashing = self.hashing.as_ref();
+        let line_end = match window_end {
+            _ if window_end == len => Some(len),
+            _ => memchr::memrchr(b'\n', &mapped.map[start..window_end]).map(|i| start + i + 1),
+        };
+        let (end, next) = match line_end {
+            Some(end) => (end, end),
+            None => mapped.long_line(start, self.longest, hashing),
         };
         mapped.pos = next;
+        let data = mapped.range(start..end);
+        if let (Some(hashing), Some(_)) = (hashing, line_end) {
+            hashing.add(data.clone());
+        }
         let block = (end > start).then(|| Block {
             input: *input,
             first_line: *first_line,
-            line_count: count_lines(&mapped.map[start..end]),
-            data: Data::Mapped(Arc::clone(&mapped.map), start..end),
+            line_count: count_lines(&data),
+            data: Data::Mapped(data),
         });
         if next == len {
             if let Some((_, Open::Mapped(mapped), _)) = self.open.take() {
-                let (bytes, sha256) = mapped.digest.finish();
+                if let Some(hashing) = hashing {
+                    hashing.end_input();
+                    self.hashed_later.push(self.digests.len());
+                }
                 self.digests.push(InputDigest {
                     path: mapped.name,
-                    bytes,
-                    sha256,
+                    bytes: len as u64,
+                    sha256: String::new(),
                 });
             }
         }
