@@ -142,8 +142,10 @@ impl Matcher {
     }
 }
 
+/// Logged text as a string; a byte that is not UTF-8 becomes U+FFFD. Valid text, nearly
+/// all of it, skips `from_utf8_lossy`, which builds its result a piece at a time.
 fn text(bytes: &[u8]) -> CompactString {
-    CompactString::from_utf8_lossy(bytes)
+    std::str::from_utf8(bytes).map_or_else(|_| CompactString::from_utf8_lossy(bytes), CompactString::new)
 }
 
 /// Keeps one record per request id and sorts by learner, time, request id.
@@ -156,7 +158,7 @@ pub fn dedupe(records: &mut Vec<Evidence>) -> u64 {
     // Sorted, the first record with a request id is the smallest: keep it and drop the
     // rest, found by hashing rather than a second sort by request id.
     let keep: Vec<bool> = {
-        let mut seen = foldhash::HashSet::default();
+        let mut seen = foldhash::HashSet::with_capacity_and_hasher(records.len(), Default::default());
         records
             .iter()
             .map(|r| r.request_id.as_deref().is_none_or(|id| seen.insert(id)))
