@@ -42,14 +42,28 @@ pub fn write_plan(
 ) -> anyhow::Result<Written> {
     let manifest = manifest_rows(plans, incident_id);
     let jsonl = jsonl();
-    let manifest_sha256 = staging.add(jsonl.file_name(), |w| jsonl.write(&manifest, w))?;
     let mut decisions = 0;
-    let decisions_sha256 = staging.add("decisions.jsonl", |w| {
-        decisions = write_decisions(plans, w)?;
-        Ok(())
-    })?;
     let near_misses = near_miss_rows(near_misses.0, near_misses.1);
-    staging.add("near_misses.jsonl", |w| near_misses.write_jsonl(w))?;
+    // The three files at once: each one's hashing, writing and sync are serial, and
+    // would otherwise wait for the file before.
+    let (manifest_file, decisions_file, near_misses_file) = std::thread::scope(|scope| {
+        let staging = &*staging;
+        let manifest_file = scope.spawn(|| staging.write(jsonl.file_name(), |w| jsonl.write(&manifest, w)));
+        let near_misses_file =
+            scope.spawn(|| staging.write("near_misses.jsonl", |w| near_misses.write_jsonl(w)));
+        let decisions_file = staging.write("decisions.jsonl", |w| {
+            decisions = write_decisions(plans, w)?;
+            Ok(())
+        });
+        let joined = |file: std::thread::ScopedJoinHandle<'_, _>| {
+            file.join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        };
+        (joined(manifest_file), decisions_file, joined(near_misses_file))
+    });
+    let manifest_sha256 = staging.keep(manifest_file?);
+    let decisions_sha256 = staging.keep(decisions_file?);
+    staging.keep(near_misses_file?);
     for extra in ExtraFormat::ALL {
         let format = extra.format();
         if formats.contains(&extra) {
@@ -66,7 +80,7 @@ pub fn write_plan(
 }
 
 /// A manifest format: writes rows to a byte sink.
-pub trait Format {
+pub trait Format: Sync {
     /// The file name this format is written to.
     fn file_name(&self) -> &'static str;
     fn write(&self, rows: &[ManifestRow], out: &mut (dyn Write + Send)) -> anyhow::Result<()>;
@@ -119,6 +133,13 @@ pub struct Staging {
     retired: Vec<String>,
 }
 
+/// A file written by [`Staging::write`], with the SHA-256 of its bytes.
+struct StagedFile {
+    tmp: tempfile::NamedTempFile,
+    name: String,
+    sha256: String,
+}
+
 /// Lists a commit's renames (`temporary<TAB>target`) and removals (`-<TAB>name`).
 const JOURNAL: &str = ".streak-repair-commit";
 /// Every temporary file the job makes in an output directory starts with this, so one
@@ -154,6 +175,17 @@ impl Staging {
         name: &str,
         write: impl FnOnce(&mut (dyn Write + Send)) -> anyhow::Result<()>,
     ) -> anyhow::Result<String> {
+        let file = self.write(name, write)?;
+        Ok(self.keep(file))
+    }
+
+    /// A file staged as [`Staging::add`] stages one, not yet part of the commit: files
+    /// can be written at once, then kept in an order of the caller's.
+    fn write(
+        &self,
+        name: &str,
+        write: impl FnOnce(&mut (dyn Write + Send)) -> anyhow::Result<()>,
+    ) -> anyhow::Result<StagedFile> {
         let target = self.dir.join(name);
         let place = || format!("{}: cannot write", target.display());
         let mut tmp = tempfile::Builder::new()
@@ -174,8 +206,17 @@ impl Staging {
                 .with_context(place)?;
         }
         tmp.as_file().sync_all().with_context(place)?;
-        self.staged.push((tmp, name.to_string()));
-        Ok(sha256)
+        Ok(StagedFile {
+            tmp,
+            name: name.to_string(),
+            sha256,
+        })
+    }
+
+    /// Makes a written file part of the commit; returns its SHA-256.
+    fn keep(&mut self, file: StagedFile) -> String {
+        self.staged.push((file.tmp, file.name));
+        file.sha256
     }
 
     /// A file of an earlier run that this run does not write (an extra format not asked
