@@ -11,6 +11,9 @@ use std::path::Path;
 
 use jiff::civil::Date;
 
+use parquet::arrow::arrow_reader::{ArrowReaderMetadata, RowSelection, RowSelector};
+use rayon::prelude::*;
+
 use crate::cells::Value;
 use crate::model::{DayKind, LearnerId};
 
@@ -55,11 +58,51 @@ pub struct Learners {
 }
 
 /// Which learners a reader keeps; it runs on every row, on many threads.
-pub type Keep<'a> = dyn Fn(LearnerId) -> bool + Sync + 'a;
+pub trait Keep: Sync {
+    fn keeps(&self, id: LearnerId) -> bool;
+
+    /// Whether it may keep any id from `low` to `high`: a Parquet row group whose
+    /// statistics say its ids lie where none is kept is not read.
+    fn any_between(&self, _low: LearnerId, _high: LearnerId) -> bool {
+        true
+    }
+}
+
+impl<F: Fn(LearnerId) -> bool + Sync> Keep for F {
+    fn keeps(&self, id: LearnerId) -> bool {
+        self(id)
+    }
+}
+
+/// A set of learners to keep, answering both questions of [`Keep`].
+pub struct Wanted {
+    ids: foldhash::HashSet<LearnerId>,
+    sorted: Vec<LearnerId>,
+}
+
+impl Wanted {
+    pub fn new(ids: impl IntoIterator<Item = LearnerId>) -> Wanted {
+        let ids: foldhash::HashSet<LearnerId> = ids.into_iter().collect();
+        let mut sorted: Vec<LearnerId> = ids.iter().copied().collect();
+        sorted.sort_unstable();
+        Wanted { ids, sorted }
+    }
+}
+
+impl Keep for Wanted {
+    fn keeps(&self, id: LearnerId) -> bool {
+        self.ids.contains(&id)
+    }
+
+    fn any_between(&self, low: LearnerId, high: LearnerId) -> bool {
+        let from = self.sorted.partition_point(|&id| id < low);
+        self.sorted.get(from).is_some_and(|&id| id <= high)
+    }
+}
 
 /// Reads the learners files (one, or the parts of a query result) in order, keeping
 /// rows whose learner `keep` accepts.
-pub fn read_learners<P: AsRef<Path>>(paths: &[P], keep: &Keep<'_>) -> Result<Learners, TableError> {
+pub fn read_learners<P: AsRef<Path>>(paths: &[P], keep: &dyn Keep) -> Result<Learners, TableError> {
     let mut out = Learners::default();
     for path in paths {
         let path = path.as_ref();
@@ -108,7 +151,7 @@ impl Calendars {
 
 /// Reads the calendars files (one, or the parts of a query result), keeping rows whose
 /// learner `keep` accepts.
-pub fn read_calendars<P: AsRef<Path>>(paths: &[P], keep: &Keep<'_>) -> Result<Calendars, TableError> {
+pub fn read_calendars<P: AsRef<Path>>(paths: &[P], keep: &dyn Keep) -> Result<Calendars, TableError> {
     let mut out = Calendars::default();
     for path in paths {
         let path = path.as_ref();
@@ -121,18 +164,21 @@ pub fn read_calendars<P: AsRef<Path>>(paths: &[P], keep: &Keep<'_>) -> Result<Ca
             Ok((id, date, kind))
         };
         out.rows += read_rows(path, &["date", "kind"], keep, &row, &mut |chunk| {
-            for (id, date, kind) in chunk {
-                out.days.entry(id).or_default().push((date, kind));
+            // Exports list a learner's rows together: one lookup per learner, not per row.
+            for rows in chunk.chunk_by(|a, b| a.0 == b.0) {
+                let days = out.days.entry(rows[0].0).or_default();
+                days.extend(rows.iter().map(|&(_, date, kind)| (date, kind)));
             }
         })?;
     }
-    for days in out.days.values_mut() {
+    let mut learners: Vec<&mut Days> = out.days.values_mut().collect();
+    learners.par_iter_mut().for_each(|days| {
         // Strongest last per date, then keep the last of each run of one date.
         days.sort_unstable();
         days.reverse();
         days.dedup_by_key(|(d, _)| *d);
         days.reverse();
-    }
+    });
     Ok(out)
 }
 
@@ -209,7 +255,7 @@ const CHUNK: usize = 64 * 1024;
 fn read_rows<T: Send>(
     path: &Path,
     columns: &[&str],
-    keep: &Keep<'_>,
+    keep: &dyn Keep,
     row: &RowFn<'_, T>,
     sink: &mut dyn FnMut(Vec<T>),
 ) -> Result<u64, TableError> {
@@ -227,7 +273,7 @@ fn read_rows<T: Send>(
 /// What every format's reader does with a row once it has its cells.
 struct Rows<'a, T> {
     path: &'a Path,
-    keep: &'a Keep<'a>,
+    keep: &'a dyn Keep,
     row: &'a RowFn<'a, T>,
 }
 
@@ -240,7 +286,8 @@ impl<T> Rows<'_, T> {
     /// A row whose cells are all at hand: the id first.
     fn make(&self, place: Place, cells: &[Value<'_>]) -> Result<Option<T>, TableError> {
         let id = self.id(place, cells[0])?;
-        (self.keep)(id)
+        self.keep
+            .keeps(id)
             .then(|| (self.row)(place, id, &cells[1..]))
             .transpose()
     }
@@ -381,8 +428,7 @@ fn parquet_rows<T: Send>(
     columns: &[&str],
     sink: &mut dyn FnMut(Vec<T>),
 ) -> Result<u64, TableError> {
-    use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
-    use rayon::prelude::*;
+    use parquet::arrow::arrow_reader::ArrowReaderOptions;
     let path = rows.path;
     let perr = |e: &dyn fmt::Display| unreadable(path, e);
     let file = open(path)?;
@@ -500,56 +546,136 @@ fn unreadable(path: &Path, e: &dyn fmt::Display) -> TableError {
     err(path, Place::File, format!("not a readable Parquet file: {e}"))
 }
 
-/// One row group's kept rows; `first` is the file's row count before it. Exports list a
-/// learner's rows together, so the last id's verdict is remembered.
+/// One row group's kept rows; `first` is the file's row count before it. The ids are
+/// read first, alone, and the other columns only for the rows kept: a run keeps a few
+/// learners of an export's millions. A group whose id statistics hold no kept learner
+/// is not read at all.
 fn parquet_group<T>(
     rows: &Rows<'_, T>,
-    meta: &parquet::arrow::arrow_reader::ArrowReaderMetadata,
+    meta: &ArrowReaderMetadata,
     roots: &[usize],
     group: usize,
     first: u64,
     columns: &[&str],
 ) -> Result<Vec<T>, TableError> {
-    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-    use parquet::arrow::ProjectionMask;
+    if !may_keep_any(rows.keep, meta, roots[0], group) {
+        return Ok(Vec::new());
+    }
+    let (kept, selection) = kept_ids(rows, meta, roots[0], group, first, columns[0])?;
     let path = rows.path;
-    let perr = |e: &dyn fmt::Display| unreadable(path, e);
-    let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(open(path)?, meta.clone())
-        .with_row_groups(vec![group])
-        .with_projection(ProjectionMask::roots(
-            meta.parquet_schema(),
-            roots.iter().copied(),
-        ))
-        .with_batch_size(CHUNK)
-        .build()
-        .map_err(|e| perr(&e))?;
+    if kept.is_empty() || roots.len() == 1 {
+        return kept
+            .into_iter()
+            .map(|(place, id)| (rows.row)(place, id, &[]))
+            .collect();
+    }
+    let mut out = Vec::with_capacity(kept.len());
+    let mut kept = kept.into_iter();
+    for batch in group_reader(path, meta, &roots[1..], group, Some(selection))? {
+        let batch = batch.map_err(|e| unreadable(path, &e))?;
+        let others = crate::cells::columns(&batch, &columns[1..]).map_err(|m| err(path, Place::File, m))?;
+        let mut cells = Vec::with_capacity(others.len());
+        for i in 0..batch.num_rows() {
+            let (place, id) = kept
+                .next()
+                .ok_or_else(|| unreadable(path, &"more rows than selected"))?;
+            cells.clear();
+            cells.extend(others.iter().map(|a| a.get(i)));
+            out.push((rows.row)(place, id, &cells)?);
+        }
+    }
+    Ok(out)
+}
+
+/// The kept rows' places and ids, every id checked, and which rows they are. Exports
+/// list a learner's rows together, so the last id's verdict is remembered.
+fn kept_ids<T>(
+    rows: &Rows<'_, T>,
+    meta: &ArrowReaderMetadata,
+    id_root: usize,
+    group: usize,
+    first: u64,
+    id_column: &str,
+) -> Result<(Vec<(Place, LearnerId)>, RowSelection), TableError> {
+    let path = rows.path;
     let mut kept = Vec::new();
+    let mut runs: Vec<RowSelector> = Vec::new();
     let mut n = first;
     let mut last: Option<(u64, bool)> = None;
-    for batch in reader {
-        let batch = batch.map_err(|e| perr(&e))?;
-        let arrays = crate::cells::columns(&batch, columns).map_err(|m| err(path, Place::File, m))?;
-        let Some((ids, others)) = arrays.split_first() else {
-            return Ok(kept);
+    for batch in group_reader(path, meta, &[id_root], group, None)? {
+        let batch = batch.map_err(|e| unreadable(path, &e))?;
+        let ids = crate::cells::Column::of(&batch, id_column).map_err(|m| err(path, Place::File, m))?;
+        // The usual export's ids, read straight from the column: nothing to check.
+        let unsigned = match ids {
+            crate::cells::Column::UInt64(a) if arrow_array::Array::null_count(a) == 0 => Some(a.values()),
+            _ => None,
         };
-        let mut cells = Vec::with_capacity(others.len());
         for i in 0..batch.num_rows() {
             n += 1;
             let place = Place::Row(n);
-            let id = rows.id(place, ids.get(i))?;
+            let id = match unsigned {
+                Some(values) => values[i],
+                None => rows.id(place, ids.get(i))?,
+            };
             let wanted = match last {
                 Some((last_id, wanted)) if last_id == id => wanted,
-                _ => (rows.keep)(id),
+                _ => rows.keep.keeps(id),
             };
             last = Some((id, wanted));
             if wanted {
-                cells.clear();
-                cells.extend(others.iter().map(|a| a.get(i)));
-                kept.push((rows.row)(place, id, &cells)?);
+                kept.push((place, id));
+            }
+            match runs.last_mut() {
+                Some(run) if run.skip != wanted => run.row_count += 1,
+                _ => runs.push(if wanted {
+                    RowSelector::select(1)
+                } else {
+                    RowSelector::skip(1)
+                }),
             }
         }
     }
-    Ok(kept)
+    Ok((kept, RowSelection::from(runs)))
+}
+
+/// Whether the id column's statistics leave room for a kept learner in the group.
+/// Without statistics, or with a null, negative or non-integer id possible, the group
+/// is read (and every id checked).
+fn may_keep_any(keep: &dyn Keep, meta: &ArrowReaderMetadata, id_root: usize, group: usize) -> bool {
+    use parquet::file::statistics::Statistics;
+    let column = meta.metadata().row_group(group).column(id_root);
+    let range = match column.statistics() {
+        Some(s) if s.null_count_opt() != Some(0) => None,
+        // Both ends below 2^63, so signed and unsigned order agree (unsigned columns are
+        // stored as Int64, and older writers ordered their statistics as signed).
+        Some(Statistics::Int64(s)) => s
+            .min_opt()
+            .zip(s.max_opt())
+            .and_then(|(&low, &high)| u64::try_from(low).ok().zip(u64::try_from(high).ok())),
+        _ => None,
+    };
+    range.is_none_or(|(low, high)| keep.any_between(low, high))
+}
+
+/// Batches of `roots` in one row group, of the rows `selection` names (all without).
+fn group_reader(
+    path: &Path,
+    meta: &ArrowReaderMetadata,
+    roots: &[usize],
+    group: usize,
+    selection: Option<RowSelection>,
+) -> Result<parquet::arrow::arrow_reader::ParquetRecordBatchReader, TableError> {
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    use parquet::arrow::ProjectionMask;
+    let mask = ProjectionMask::roots(meta.parquet_schema(), roots.iter().copied());
+    let mut builder = ParquetRecordBatchReaderBuilder::new_with_metadata(open(path)?, meta.clone())
+        .with_row_groups(vec![group])
+        .with_projection(mask)
+        .with_batch_size(CHUNK);
+    if let Some(selection) = selection {
+        builder = builder.with_row_selection(selection);
+    }
+    builder.build().map_err(|e| unreadable(path, &e))
 }
 
 #[cfg(test)]
@@ -738,6 +864,85 @@ mod tests {
             e.ends_with("row 5: learner_id -5 is not an unsigned 64-bit integer"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn wanted_answers_which_ids_and_which_ranges() {
+        let w = Wanted::new([7, 3, 3, 20]);
+        assert!(w.keeps(3) && w.keeps(20) && !w.keeps(4));
+        assert!(w.any_between(4, 7) && w.any_between(0, 3) && w.any_between(20, u64::MAX));
+        assert!(!w.any_between(4, 6) && !w.any_between(8, 19) && !w.any_between(21, u64::MAX));
+    }
+
+    /// Calendars of learners 1, 2 | 100, 101 | 3, 4 in row groups of two rows.
+    fn three_groups(path: &Path) {
+        use arrow_array::{StringArray, UInt64Array};
+        use std::sync::Arc;
+        let batch = RecordBatch::try_from_iter([
+            (
+                "learner_id",
+                Arc::new(UInt64Array::from(vec![1, 2, 100, 101, 3, 4])) as _,
+            ),
+            ("date", Arc::new(StringArray::from(vec!["2026-11-19"; 6])) as _),
+            ("kind", Arc::new(StringArray::from(vec!["practice"; 6])) as _),
+        ])
+        .unwrap();
+        small_groups(path, batch);
+    }
+
+    #[test]
+    fn a_row_group_whose_id_statistics_miss_every_kept_learner_is_not_read() {
+        use parquet::file::reader::FileReader;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("calendars.parquet");
+        three_groups(&path);
+        // Break the middle group's learner_id pages: reading them fails.
+        let reader =
+            parquet::file::serialized_reader::SerializedFileReader::new(std::fs::File::open(&path).unwrap())
+                .unwrap();
+        let start = reader.metadata().row_group(1).column(0).data_page_offset() as usize;
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes[start..start + 8].fill(0xff);
+        std::fs::write(&path, bytes).unwrap();
+        let wanted = Wanted::new([1, 2, 3, 4]);
+        let c = read_calendars(&[&path], &wanted).unwrap();
+        assert_eq!(c.rows, 6, "the skipped group's rows are counted");
+        assert_eq!(c.days.len(), 4);
+        assert_eq!(c.of(4), [(d("2026-11-19"), DayKind::Practice)]);
+        let e = read_calendars(&[&path], &|id| id < 50).unwrap_err().to_string();
+        assert!(
+            e.contains("not a readable Parquet file"),
+            "without statistics to go by it is read: {e}"
+        );
+    }
+
+    #[test]
+    fn only_kept_rows_are_read_past_their_ids_and_keep_their_row_numbers() {
+        use arrow_array::{StringArray, UInt64Array};
+        use std::sync::Arc;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("calendars.parquet");
+        let mut dates = vec!["2026-11-19"; 7];
+        dates[4] = "someday";
+        dates[5] = "never";
+        let batch = RecordBatch::try_from_iter([
+            (
+                "learner_id",
+                Arc::new(UInt64Array::from(vec![1, 2, 3, 4, 5, 6, 7])) as _,
+            ),
+            ("date", Arc::new(StringArray::from(dates)) as _),
+            ("kind", Arc::new(StringArray::from(vec!["freeze"; 7])) as _),
+        ])
+        .unwrap();
+        small_groups(&path, batch);
+        let e = read_calendars(&[&path], &|id| id != 5).unwrap_err().to_string();
+        assert!(
+            e.ends_with("row 6: date \"never\" is not a date like 2026-11-20"),
+            "{e}"
+        );
+        let c = read_calendars(&[&path], &|id| id % 2 == 1 && id != 5).unwrap();
+        assert_eq!(c.days.len(), 3);
+        assert_eq!(c.of(7), [(d("2026-11-19"), DayKind::Freeze)]);
     }
 
     proptest::proptest! {

@@ -100,7 +100,7 @@ pub fn tables(bytes: &[u8]) {
     std::fs::File::create(&path)
         .and_then(|mut f| f.write_all(file))
         .expect("the temp file is written");
-    let keep: &Keep<'_> = &|_| true;
+    let keep: &dyn Keep = &|_| true;
     if let Ok(calendars) = calendar::read_calendars(&[&path], keep) {
         for days in calendars.days.values() {
             assert!(

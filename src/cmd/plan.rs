@@ -279,11 +279,10 @@ fn read_tables(
     learners: &TableFiles,
     calendars: &TableFiles,
 ) -> anyhow::Result<(Learners, Calendars)> {
-    let wanted: foldhash::HashSet<u64> = collected.sightings.iter().map(|s| s.learner_id).collect();
-    let keep = |id: u64| wanted.contains(&id);
+    let wanted = calendar::Wanted::new(collected.sightings.iter().map(|s| s.learner_id));
     Ok((
-        calendar::read_learners(&learners.paths, &keep)?,
-        calendar::read_calendars(&calendars.paths, &keep)?,
+        calendar::read_learners(&learners.paths, &wanted)?,
+        calendar::read_calendars(&calendars.paths, &wanted)?,
     ))
 }
 
