@@ -372,9 +372,10 @@ impl<'a> Reader<'a> {
         let (start, len) = (mapped.pos, mapped.map.len());
         let window_end = (start + BLOCK).min(len);
         let hashing = self.hashing.as_ref();
-        let line_end = match window_end {
-            _ if window_end == len => Some(len),
-            _ => memchr::memrchr(b'\n', &mapped.map[start..window_end]).map(|i| start + i + 1),
+        let line_end = if window_end == len {
+            Some(len)
+        } else {
+            memchr::memrchr(b'\n', &mapped.map[start..window_end]).map(|i| start + i + 1)
         };
         let (end, next) = match line_end {
             Some(end) => (end, end),
@@ -382,6 +383,7 @@ impl<'a> Reader<'a> {
         };
         mapped.pos = next;
         let data = mapped.range(start..end);
+        // A long line's bytes were hashed as its end was searched.
         if let (Some(hashing), Some(_)) = (hashing, line_end) {
             hashing.add(data.clone());
         }
