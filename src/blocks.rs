@@ -178,19 +178,20 @@ where
     Ok(reader.finish())
 }
 
-/// Unmaps the pages of a processed block (they stay in the page cache, so nothing is read
-/// again): otherwise a mapped file counts whole in the memory of the process until its
-/// last block is done. Only the pages wholly inside the block, at a 64 KiB grain, the
-/// largest common page size, so no neighbour's page is touched on any system.
+/// Unmaps the pages of a mapped range no one reads any more (they stay in the page cache,
+/// so nothing is read again): otherwise a mapped file counts whole in the memory of the
+/// process until its last block is done. Only the pages wholly inside the range, at a
+/// 64 KiB grain, the largest common page size, so no neighbour's page is touched on any
+/// system.
 #[cfg(unix)]
 fn release(map: &Mmap, range: Range<usize>) {
     const GRAIN: usize = 64 << 10;
     let (start, end) = (range.start.next_multiple_of(GRAIN), range.end / GRAIN * GRAIN);
     if start < end {
         // SAFETY: the mapping is shared and read-only, so a released page that is read
-        // again is faulted back in from the file with the same bytes; and the block that
-        // borrowed these bytes is gone (its results own what they keep). An error only
-        // leaves the pages mapped.
+        // again is faulted back in from the file with the same bytes; and whoever
+        // borrowed these bytes (a block, the hashing thread) is done with them. An error
+        // only leaves the pages mapped.
         let _ = unsafe { map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, start, end - start) };
     }
 }
@@ -213,6 +214,7 @@ struct Mapped {
 }
 
 impl Mapped {
+    /// Part of the file, to share between a block and the hashing thread.
     fn range(&self, range: Range<usize>) -> Arc<MappedRange> {
         Arc::new(MappedRange {
             map: Arc::clone(&self.map),
@@ -222,23 +224,26 @@ impl Mapped {
 
     /// A line from `start` longer than a block: how much of it to keep (cut past
     /// `longest`, as [`Reader::fill`] cuts) and where the next line starts. Its end is
-    /// searched a block at a time, each step hashed (every byte is, so the digest is the
-    /// file's) and released once hashed, so one endless line costs time, not memory.
-    fn long_line(&self, start: usize, longest: usize, hashing: Option<&Background>) -> (usize, usize) {
+    /// searched a block at a time and what is not kept released as it is passed, so one
+    /// endless line costs time, not memory.
+    fn long_line(&self, start: usize, longest: usize) -> (usize, usize) {
         let (len, keep) = (self.map.len(), (start + longest + 1).min(self.map.len()));
         let mut at = start;
         loop {
             let step = at..(at + BLOCK).min(len);
             let newline = memchr::memchr(b'\n', &self.map[step.clone()]);
-            let passed = newline.map_or(step.end, |i| at + i + 1);
-            let piece = self.range(at..passed);
-            if let Some(hashing) = hashing {
-                hashing.add(piece);
-            }
-            at = passed;
+            at = newline.map_or(step.end, |i| at + i + 1);
+            release(&self.map, keep.max(step.start)..at);
             if newline.is_some() || at == len {
                 return (at.min(keep), at);
             }
+        }
+    }
+
+    /// Sends `range` to be hashed a block at a time, each piece released once hashed.
+    fn hash(&self, hashing: &Background, range: Range<usize>) {
+        for from in range.clone().step_by(BLOCK) {
+            hashing.add(self.range(from..(from + BLOCK).min(range.end)));
         }
     }
 }
@@ -379,13 +384,14 @@ impl<'a> Reader<'a> {
         };
         let (end, next) = match line_end {
             Some(end) => (end, end),
-            None => mapped.long_line(start, self.longest, hashing),
+            None => mapped.long_line(start, self.longest),
         };
         mapped.pos = next;
         let data = mapped.range(start..end);
-        // A long line's bytes were hashed as its end was searched.
-        if let (Some(hashing), Some(_)) = (hashing, line_end) {
+        if let Some(hashing) = hashing {
+            // Every byte, a cut line's skipped tail too, so the digest is the file's.
             hashing.add(data.clone());
+            mapped.hash(hashing, end..next);
         }
         let block = (end > start).then(|| Block {
             input: *input,
@@ -607,6 +613,28 @@ mod tests {
             assert_eq!(digests[0].bytes, stored.len() as u64);
             assert_eq!(digests[0].sha256, hex::encode(Sha256::digest(&stored)));
         }
+    }
+
+    #[test]
+    fn each_input_gets_its_own_digest_when_mapped_and_streamed_inputs_mix() {
+        use sha2::{Digest, Sha256};
+        let dir = tempfile::tempdir().unwrap();
+        let inputs = [
+            file(&dir, "a", b"first\n"),
+            gzip(&dir, "b", b"second\n"),
+            file(&dir, "c", b""),
+            file(&dir, "d", b"fourth\nlast"),
+        ];
+        let (_, digests) = read_all(&inputs, true);
+        let want: Vec<String> = inputs
+            .iter()
+            .map(|input| {
+                let Input::Local(path) = input else { unreachable!() };
+                hex::encode(Sha256::digest(std::fs::read(path).unwrap()))
+            })
+            .collect();
+        let got: Vec<String> = digests.into_iter().map(|d| d.sha256).collect();
+        assert_eq!(got, want);
     }
 
     #[test]

@@ -57,7 +57,8 @@ pub struct Learners {
     pub repeated_rows: u64,
 }
 
-/// Which learners a reader keeps; it runs on every row, on many threads.
+/// Which learners a reader keeps; asked of each row's learner (of each row group's id
+/// range in Parquet), on many threads.
 pub trait Keep: Sync {
     fn keeps(&self, id: LearnerId) -> bool;
 
@@ -171,8 +172,7 @@ pub fn read_calendars<P: AsRef<Path>>(paths: &[P], keep: &dyn Keep) -> Result<Ca
             }
         })?;
     }
-    let mut learners: Vec<&mut Days> = out.days.values_mut().collect();
-    learners.par_iter_mut().for_each(|days| {
+    out.days.par_iter_mut().for_each(|(_, days)| {
         // Strongest last per date, then keep the last of each run of one date.
         days.sort_unstable();
         days.reverse();
@@ -249,9 +249,12 @@ type RowFn<'a, T> = dyn Fn(Place, u64, &[Value<'_>]) -> Result<T, TableError> + 
 /// Rows handed to the sink at a time.
 const CHUNK: usize = 64 * 1024;
 
-/// Reads `learner_id` and then `columns` from every row of `path`. Every id is checked;
-/// rows of learners `keep` refuses go no further, and what `row` makes of the others
-/// goes to `sink` in file order, a chunk at a time. Returns the number of rows read.
+/// Reads `learner_id` and then `columns` from every row of `path`. Every id is checked
+/// (in Parquet, a row group's ids before its other columns, so a bad id can be reported
+/// before a bad cell on an earlier row; a group whose statistics prove its ids valid and
+/// unwanted is not read); rows of learners `keep` refuses go no further, and what `row`
+/// makes of the others goes to `sink` in file order, a chunk at a time. Returns the
+/// number of rows read.
 fn read_rows<T: Send>(
     path: &Path,
     columns: &[&str],
@@ -584,7 +587,10 @@ fn parquet_group<T>(
             out.push((rows.row)(place, id, &cells)?);
         }
     }
-    Ok(out)
+    match kept.next() {
+        None => Ok(out),
+        Some(_) => Err(unreadable(path, &"fewer rows than selected")),
+    }
 }
 
 /// The kept rows' places and ids, every id checked, and which rows they are. Exports
@@ -639,12 +645,22 @@ fn kept_ids<T>(
 }
 
 /// Whether the id column's statistics leave room for a kept learner in the group.
-/// Without statistics, or with a null, negative or non-integer id possible, the group
-/// is read (and every id checked).
+/// Without statistics, with a null or negative id possible, or for an id column that is
+/// not a plain 64-bit integer (nested, or a timestamp stored as one), the group is read
+/// (and every id checked).
 fn may_keep_any(keep: &dyn Keep, meta: &ArrowReaderMetadata, id_root: usize, group: usize) -> bool {
+    use arrow_schema::DataType;
     use parquet::file::statistics::Statistics;
-    let column = meta.metadata().row_group(group).column(id_root);
-    let range = match column.statistics() {
+    let integer = matches!(
+        meta.schema().field(id_root).data_type(),
+        DataType::Int64 | DataType::UInt64
+    );
+    let schema = meta.parquet_schema();
+    let mut leaves = (0..schema.num_columns()).filter(|&leaf| schema.get_column_root_idx(leaf) == id_root);
+    let (Some(leaf), None, true) = (leaves.next(), leaves.next(), integer) else {
+        return true;
+    };
+    let range = match meta.metadata().row_group(group).column(leaf).statistics() {
         Some(s) if s.null_count_opt() != Some(0) => None,
         // Both ends below 2^63, so signed and unsigned order agree (unsigned columns are
         // stored as Int64, and older writers ordered their statistics as signed).
@@ -914,6 +930,36 @@ mod tests {
             e.contains("not a readable Parquet file"),
             "without statistics to go by it is read: {e}"
         );
+    }
+
+    #[test]
+    fn statistics_are_those_of_the_id_column_after_a_nested_one() {
+        use arrow_array::{ArrayRef, Int64Array, StringArray, StructArray, UInt64Array};
+        use arrow_schema::{DataType, Field};
+        use std::sync::Arc;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("calendars.parquet");
+        // Two leaves before learner_id: the second's range holds no wanted id.
+        let leaf = |name: &str, values: Vec<i64>| {
+            (
+                Arc::new(Field::new(name, DataType::Int64, false)),
+                Arc::new(Int64Array::from(values)) as ArrayRef,
+            )
+        };
+        let nested = StructArray::from(vec![
+            leaf("a", vec![1, 2, 3, 4]),
+            leaf("b", vec![1000, 1001, 1002, 1003]),
+        ]);
+        let batch = RecordBatch::try_from_iter([
+            ("source", Arc::new(nested) as ArrayRef),
+            ("learner_id", Arc::new(UInt64Array::from(vec![1, 2, 3, 4])) as _),
+            ("date", Arc::new(StringArray::from(vec!["2026-11-19"; 4])) as _),
+            ("kind", Arc::new(StringArray::from(vec!["repair"; 4])) as _),
+        ])
+        .unwrap();
+        small_groups(&path, batch);
+        let c = read_calendars(&[&path], &Wanted::new([1, 2, 3, 4])).unwrap();
+        assert_eq!(c.days.len(), 4, "no group skipped on another column's statistics");
     }
 
     #[test]

@@ -142,7 +142,7 @@ impl Matcher {
     }
 }
 
-/// Logged text as a string; a byte that is not UTF-8 becomes U+FFFD. Valid text, nearly
+/// Logged text as a string; each run of bytes that is not UTF-8 becomes U+FFFD. Valid text, nearly
 /// all of it, skips `from_utf8_lossy`, which builds its result a piece at a time.
 fn text(bytes: &[u8]) -> CompactString {
     std::str::from_utf8(bytes).map_or_else(|_| CompactString::from_utf8_lossy(bytes), CompactString::new)

@@ -52,8 +52,9 @@ pub fn map(path: &PathBuf) -> Result<Option<Mmap>, SourceError> {
     if !meta.is_file() || meta.len() == 0 {
         return Ok(None);
     }
-    // SAFETY: the mapping is only read, and lives no longer than the blocks cut from it;
-    // the one hazard, truncation by another process, is documented above.
+    // SAFETY: the mapping is only read, and lives no longer than the blocks cut from it
+    // and the pieces sent to be hashed; the one hazard, truncation by another process, is
+    // documented above.
     let Ok(map) = (unsafe { Mmap::map(&file) }) else {
         return Ok(None);
     };
