@@ -75,7 +75,8 @@ impl<F: Fn(LearnerId) -> bool + Sync> Keep for F {
     }
 }
 
-/// A set of learners to keep, answering both questions of [`Keep`].
+/// A set of learners to keep, answering both questions of [`Keep`]: held twice, as a
+/// hash set for the lookup per learner and sorted for the range asked per row group.
 pub struct Wanted {
     ids: foldhash::HashSet<LearnerId>,
     sorted: Vec<LearnerId>,
