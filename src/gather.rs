@@ -121,13 +121,9 @@ fn classify_block<F: Format>(block: &Block, matcher: &Matcher) -> BlockResult {
                     r.rejections.push(Rejection { input, line, reason });
                 }
                 if let Some(learner_id) = matcher.learner_in_line(text) {
-                    r.near_misses.push(NearMiss {
-                        learner_id,
-                        time: None,
-                        reason: MissReason::Rejected(reason),
-                        input,
-                        line,
-                    });
+                    let reason = MissReason::Rejected(reason);
+                    r.near_misses
+                        .push(NearMiss::new(learner_id, None, reason, input, line));
                 }
             }
             Ok(record) => match matcher.classify(&record) {
@@ -138,13 +134,9 @@ fn classify_block<F: Format>(block: &Block, matcher: &Matcher) -> BlockResult {
                 Err(why) => {
                     *r.counts.not_evidence.entry(why).or_default() += 1;
                     if let Some(learner_id) = matcher.learner_named(&record) {
-                        r.near_misses.push(NearMiss {
-                            learner_id,
-                            time: Some(record.time()),
-                            reason: MissReason::NotEvidence(why),
-                            input,
-                            line,
-                        });
+                        let (time, reason) = (Some(record.time()), MissReason::NotEvidence(why));
+                        r.near_misses
+                            .push(NearMiss::new(learner_id, time, reason, input, line));
                     }
                 }
             },

@@ -210,16 +210,42 @@ impl MissReason {
 }
 
 /// A line that names a learner but is not evidence: what `explain` tells a learner
-/// who is missing from the run.
+/// who is missing from the run. 32 bytes, as a scan can keep millions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NearMiss {
     pub learner_id: LearnerId,
-    /// `None` for a line too broken to read its time.
-    pub time: Option<i64>,
-    pub reason: MissReason,
-    /// The input's index in the run's list of inputs.
-    pub input: usize,
+    /// Unix seconds, or [`NearMiss::NO_TIME`].
+    time: i64,
     pub line: u64,
+    /// The input's index in the run's list of inputs.
+    pub input: u32,
+    pub reason: MissReason,
+}
+
+impl NearMiss {
+    /// No log time is this early (S3 writes four-digit years).
+    const NO_TIME: i64 = i64::MIN;
+
+    /// `time`: `None` for a line too broken to read it.
+    pub fn new(
+        learner_id: LearnerId,
+        time: Option<i64>,
+        reason: MissReason,
+        input: usize,
+        line: u64,
+    ) -> NearMiss {
+        NearMiss {
+            learner_id,
+            time: time.unwrap_or(Self::NO_TIME),
+            line,
+            input: u32::try_from(input).expect("fewer than 2^32 inputs"),
+            reason,
+        }
+    }
+
+    pub fn time(&self) -> Option<i64> {
+        (self.time != Self::NO_TIME).then_some(self.time)
+    }
 }
 
 /// A sighting's zone parameters and their counts.

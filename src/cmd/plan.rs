@@ -7,11 +7,12 @@ use std::path::{Path, PathBuf};
 use jiff::Timestamp;
 
 use crate::calendar::{self, Calendars, Learners};
-use crate::collect::{Collected, EvidenceSource};
+use crate::collect::EvidenceSource;
 use crate::gather::LogScan;
 use crate::incident::{self, AthenaSpec, Incident};
 use crate::logs::LogFormat;
-use crate::output::run::{AsOfSource, Job, RunInfo, Stages};
+use crate::model::Sighting;
+use crate::output::run::{AsOfSource, EvidenceTally, Job, RunInfo, Stages};
 use crate::output::{self, ExtraFormat, Staging};
 use crate::plan::{self, Context};
 use crate::progress::Bar;
@@ -210,7 +211,17 @@ pub fn execute(config: &Config) -> anyhow::Result<RunInfo> {
 
     let reading = Bar::stage("reading learners and calendars", config.quiet);
     let (learners_file, calendars_file) = tables(given, &mut *source)?;
-    let (learners, calendars) = read_tables(&collected, &learners_file, &calendars_file)?;
+    let (near_misses, read) = std::thread::scope(|scope| {
+        let names = &collected.input_names;
+        let near_misses = collected.near_misses;
+        let staged = scope.spawn(|| output::stage_near_misses(&staging, near_misses, names));
+        let read = read_tables(&collected.sightings, &learners_file, &calendars_file);
+        let staged = staged
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (staged, read)
+    });
+    let ((learners, calendars), near_misses) = (read?, near_misses?);
     reading.finish();
     clock.lap("learners_and_calendars");
 
@@ -222,9 +233,22 @@ pub fn execute(config: &Config) -> anyhow::Result<RunInfo> {
         as_of: config.as_of.as_second(),
     };
     let (plans, set_aside) = plan::plan(&collected.sightings, &ctx);
+    // The plans own all they need: what grows with the logs and tables is freed before
+    // the outputs are rendered beside the plans.
+    let job = Job {
+        incident: &config.incident,
+        incident_path: &config.incident_path,
+        as_of: config.as_of.as_second(),
+        as_of_source: config.as_of_source,
+        tzdb: &tzdb,
+        learners: (learners_file.digest, (&learners).into()),
+        calendars: (calendars_file.digest, (&calendars).into()),
+        evidence: EvidenceTally::of(&collected.sightings),
+        lines: collected.lines.as_ref(),
+    };
+    drop((learners, calendars, collected.sightings));
     clock.lap("rules");
 
-    let near_misses = (&collected.near_misses[..], &collected.input_names[..]);
     let written = output::write_plan(
         &mut staging,
         &plans,
@@ -232,17 +256,6 @@ pub fn execute(config: &Config) -> anyhow::Result<RunInfo> {
         &config.incident.id,
         &config.formats,
     )?;
-    let job = Job {
-        incident: &config.incident,
-        incident_path: &config.incident_path,
-        as_of: config.as_of.as_second(),
-        as_of_source: config.as_of_source,
-        tzdb: &tzdb,
-        learners: (learners_file.digest, &learners),
-        calendars: (calendars_file.digest, &calendars),
-        sightings: &collected.sightings,
-        lines: collected.lines.as_ref(),
-    };
     let info = RunInfo::new(job, source.provenance(), &plans, set_aside, written, clock);
     staging.add("run.json", |w| info.write(w))?;
     staging.commit()?;
@@ -275,11 +288,11 @@ fn file_table(arg: &str, s3: &s3::Options) -> anyhow::Result<TableFiles> {
 
 /// The learners and calendars of the learners with evidence.
 fn read_tables(
-    collected: &Collected,
+    sightings: &[Sighting],
     learners: &TableFiles,
     calendars: &TableFiles,
 ) -> anyhow::Result<(Learners, Calendars)> {
-    let wanted = calendar::Wanted::new(collected.sightings.iter().map(|s| s.learner_id));
+    let wanted = calendar::Wanted::new(sightings.iter().map(|s| s.learner_id));
     Ok((
         calendar::read_learners(&learners.paths, &wanted)?,
         calendar::read_calendars(&calendars.paths, &wanted)?,

@@ -19,10 +19,8 @@ use crate::hashing::Hashing;
 use crate::model::NearMiss;
 use crate::plan::LearnerPlan;
 
-pub use rows::{
-    instant, manifest_rows, near_miss_rows, write_decisions, DecisionRow, ManifestRow, NearMissRow,
-    NearMissRows,
-};
+use rows::near_miss_rows;
+pub use rows::{instant, manifest_rows, write_decisions, DecisionRow, ManifestRow, NearMissRow};
 
 /// The plan's files besides run.json, and what run.json says of them.
 pub struct Written {
@@ -31,39 +29,48 @@ pub struct Written {
     pub decisions: u64,
 }
 
-/// Stages the manifest (JSON Lines and each extra format asked for), the decision log
-/// and the near misses (with the names of the inputs they count in); retires extra formats an earlier run wrote and this one does not.
+/// Stages near_misses.jsonl, sorted and with repeats removed. It needs nothing of the
+/// plan, so `plan` writes it while the tables are read and frees the scan's near misses
+/// before the rules run; [`write_plan`] makes it part of the commit.
+pub fn stage_near_misses(
+    staging: &Staging,
+    misses: Vec<NearMiss>,
+    files: &[String],
+) -> anyhow::Result<StagedFile> {
+    let rows = near_miss_rows(misses, files);
+    staging.write("near_misses.jsonl", |w| rows.write_jsonl(w))
+}
+
+/// Stages the manifest (JSON Lines and each extra format asked for) and the decision log
+/// beside the near misses already staged; retires extra formats an earlier run wrote and
+/// this one does not.
 pub fn write_plan(
     staging: &mut Staging,
     plans: &[LearnerPlan],
-    near_misses: (&[NearMiss], &[String]),
+    near_misses: StagedFile,
     incident_id: &str,
     formats: &[ExtraFormat],
 ) -> anyhow::Result<Written> {
     let manifest = manifest_rows(plans, incident_id);
     let jsonl = jsonl();
     let mut decisions = 0;
-    let near_misses = near_miss_rows(near_misses.0, near_misses.1);
-    // The three files at once: each one's hashing, writing and sync are serial, and
-    // would otherwise wait for the file before.
-    let (manifest_file, decisions_file, near_misses_file) = std::thread::scope(|scope| {
+    // Both files at once: each one's hashing, writing and sync are serial, and would
+    // otherwise wait for the other.
+    let (manifest_file, decisions_file) = std::thread::scope(|scope| {
         let staging = &*staging;
         let manifest_file = scope.spawn(|| staging.write(jsonl.file_name(), |w| jsonl.write(&manifest, w)));
-        let near_misses_file =
-            scope.spawn(|| staging.write("near_misses.jsonl", |w| near_misses.write_jsonl(w)));
         let decisions_file = staging.write("decisions.jsonl", |w| {
             decisions = write_decisions(plans, w)?;
             Ok(())
         });
-        let joined = |file: std::thread::ScopedJoinHandle<'_, _>| {
-            file.join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-        };
-        (joined(manifest_file), decisions_file, joined(near_misses_file))
+        let manifest_file = manifest_file
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (manifest_file, decisions_file)
     });
     let manifest_sha256 = staging.keep(manifest_file?);
     let decisions_sha256 = staging.keep(decisions_file?);
-    staging.keep(near_misses_file?);
+    staging.keep(near_misses);
     for extra in ExtraFormat::ALL {
         let format = extra.format();
         if formats.contains(&extra) {
@@ -134,7 +141,7 @@ pub struct Staging {
 }
 
 /// A file written by [`Staging::write`], with the SHA-256 of its bytes.
-struct StagedFile {
+pub struct StagedFile {
     tmp: tempfile::NamedTempFile,
     name: String,
     sha256: String,

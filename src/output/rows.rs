@@ -91,7 +91,7 @@ pub struct NearMissRow {
 
 /// Near-miss rows sorted by learner, file and line, repeats removed, so the file does
 /// not depend on input order.
-pub fn near_miss_rows(misses: &[NearMiss], files: &[String]) -> NearMissRows {
+pub fn near_miss_rows(mut misses: Vec<NearMiss>, files: &[String]) -> NearMissRows {
     let files = files.to_vec();
     // Ranks stand in for file names in the sort: equal names, equal ranks.
     let mut by_name: Vec<usize> = (0..files.len()).collect();
@@ -104,13 +104,12 @@ pub fn near_miss_rows(misses: &[NearMiss], files: &[String]) -> NearMissRows {
     let key = |m: &NearMiss| {
         (
             m.learner_id,
-            rank.get(m.input).copied(),
+            rank.get(m.input as usize).copied(),
             m.line,
-            m.time,
+            m.time(),
             m.reason.name(),
         )
     };
-    let mut misses = misses.to_vec();
     misses.sort_unstable_by_key(key);
     misses.dedup_by_key(|m| key(m));
     NearMissRows { misses, files }
@@ -135,9 +134,9 @@ impl NearMissRows {
     fn row(&self, m: &NearMiss) -> NearMissRow {
         NearMissRow {
             learner_id: m.learner_id,
-            time: m.time.map(instant),
+            time: m.time().map(instant),
             reason: m.reason,
-            file: self.files.get(m.input).cloned().unwrap_or_default(),
+            file: self.files.get(m.input as usize).cloned().unwrap_or_default(),
             line: m.line,
         }
     }

@@ -55,12 +55,59 @@ pub struct Job<'a> {
     pub as_of: i64,
     pub as_of_source: AsOfSource,
     pub tzdb: &'a Tzdb,
-    /// Each table's identity, and what reading it kept.
-    pub learners: (InputDigest, &'a Learners),
-    pub calendars: (InputDigest, &'a Calendars),
+    /// Each table's identity, and how many rows it had.
+    pub learners: (InputDigest, TableRows),
+    pub calendars: (InputDigest, TableRows),
     /// The evidence planned, and what every line became when the lines were read here.
-    pub sightings: &'a [Sighting],
+    pub evidence: EvidenceTally,
     pub lines: Option<&'a LineAccounting>,
+}
+
+/// A table's row counts, kept once the table itself is freed.
+#[derive(Debug, Clone, Copy)]
+pub struct TableRows {
+    pub rows: u64,
+    /// Rows for a learner already seen (learners files only).
+    pub repeated_rows: u64,
+}
+
+impl From<&Learners> for TableRows {
+    fn from(l: &Learners) -> TableRows {
+        TableRows {
+            rows: l.rows,
+            repeated_rows: l.repeated_rows,
+        }
+    }
+}
+
+impl From<&Calendars> for TableRows {
+    fn from(c: &Calendars) -> TableRows {
+        TableRows {
+            rows: c.rows,
+            repeated_rows: 0,
+        }
+    }
+}
+
+/// What run.json says of the evidence planned: taken once the rules have run, so the
+/// sightings can be freed before the outputs are written.
+pub struct EvidenceTally {
+    records: u64,
+    /// Distinct records per 15-minute UTC bucket, for the report's chart.
+    per_quarter_hour: BTreeMap<i64, u64>,
+}
+
+impl EvidenceTally {
+    pub fn of(sightings: &[Sighting]) -> EvidenceTally {
+        let mut per_quarter_hour = BTreeMap::new();
+        for s in sightings {
+            *per_quarter_hour.entry(s.start).or_insert(0) += s.hits;
+        }
+        EvidenceTally {
+            records: sightings.iter().map(|s| s.hits).sum(),
+            per_quarter_hour,
+        }
+    }
 }
 
 impl RunInfo {
@@ -72,7 +119,7 @@ impl RunInfo {
         written: Written,
         clock: Stages,
     ) -> RunInfo {
-        let mut counts = Counts::of(job.sightings, job.lines, plans);
+        let mut counts = Counts::of(job.evidence.records, job.lines, plans);
         counts.set_aside = set_aside;
         counts.learners_file_rows = job.learners.1.rows;
         counts.learners_file_repeated_rows = job.learners.1.repeated_rows;
@@ -96,7 +143,9 @@ impl RunInfo {
                 athena: provenance.athena,
             },
             counts,
-            evidence_per_quarter_hour: per_quarter_hour(job.sightings),
+            evidence_per_quarter_hour: (job.evidence.per_quarter_hour.into_iter())
+                .map(|(t, n)| (instant(t), n))
+                .collect(),
             manifest_sha256: written.manifest_sha256,
             decisions_sha256: written.decisions_sha256,
             threads: rayon::current_num_threads(),
@@ -110,15 +159,6 @@ impl RunInfo {
         serde_json::to_writer_pretty(&mut *w, self)?;
         Ok(w.write_all(b"\n")?)
     }
-}
-
-/// Distinct evidence records per 15-minute UTC bucket, for the report's chart.
-fn per_quarter_hour(sightings: &[Sighting]) -> BTreeMap<String, u64> {
-    let mut buckets = BTreeMap::new();
-    for s in sightings {
-        *buckets.entry(s.start).or_insert(0) += s.hits;
-    }
-    buckets.into_iter().map(|(t, n)| (instant(t), n)).collect()
 }
 
 /// Wall time per stage, for run.json (the outputs stage ends before run.json is written).
@@ -297,10 +337,10 @@ pub struct Counts {
 
 impl Counts {
     /// What every line and every learner became; the table counts are the caller's.
-    fn of(sightings: &[Sighting], lines: Option<&LineAccounting>, plans: &[LearnerPlan]) -> Counts {
+    fn of(evidence_records: u64, lines: Option<&LineAccounting>, plans: &[LearnerPlan]) -> Counts {
         let mut c = Counts {
             learners: plans.len() as u64,
-            evidence_records: sightings.iter().map(|s| s.hits).sum(),
+            evidence_records,
             ..Counts::default()
         };
         // Athena reads the lines itself: only the distinct evidence records come back.
