@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use jiff::civil::Date;
 use streak_repair::calendar::{Calendars, Learners};
-use streak_repair::evidence::{Evidence, Matcher};
+use streak_repair::evidence::{self, Evidence, Matcher};
 use streak_repair::incident::Incident;
 use streak_repair::model::DayKind;
 use streak_repair::plan::{self, Context};
@@ -151,7 +151,7 @@ fn rules(c: &mut Criterion) {
     let tzdb = Tzdb::open(&TzdbChoice::Bundled).unwrap();
     let n = 100_000;
     let (evidence, calendars) = population(n);
-    let sightings: Vec<_> = evidence.iter().cloned().map(Evidence::into_sighting).collect();
+    let sightings = evidence::sightings(evidence.clone());
     let learners = Learners::default();
     let ctx = Context {
         tzdb: &tzdb,

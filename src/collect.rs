@@ -25,7 +25,7 @@ pub trait EvidenceSource {
 
 /// What a source found.
 pub struct Collected {
-    /// Sorted by learner, then time; one per distinct record or per Athena bucket.
+    /// Sorted by learner, then time; one per learner and 15-minute UTC bucket.
     pub sightings: Vec<Sighting>,
     /// What every line became; `None` when the lines were read elsewhere (Athena).
     pub lines: Option<LineAccounting>,

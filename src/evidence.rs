@@ -6,7 +6,7 @@
 
 use crate::incident::{EvidenceSpec, Incident, Window};
 use crate::logs::Request;
-use crate::model::{LearnerId, NotEvidence, Sighting};
+use crate::model::{quarter_hour, LearnerId, NotEvidence, Sighting};
 use crate::query;
 
 use compact_str::CompactString;
@@ -28,11 +28,25 @@ pub struct Evidence {
     pub tz_param: Option<CompactString>,
 }
 
-impl Evidence {
-    /// What the planner needs of this record.
-    pub fn into_sighting(self) -> Sighting {
-        Sighting::once(self.learner_id, self.time, self.tz_param)
-    }
+/// What the planner reads of de-duplicated records (sorted by learner, time, request
+/// id): one sighting per learner and 15-minute UTC bucket, as sql/evidence.sql gives
+/// from Athena, so both sources plan alike. The records' memory is reused for the
+/// sightings: a scan's millions of records are not held twice.
+pub fn sightings(records: Vec<Evidence>) -> Vec<Sighting> {
+    let mut open: Option<Sighting> = None;
+    let mut sightings: Vec<Sighting> = records
+        .into_iter()
+        .filter_map(|e| match &mut open {
+            Some(s) if s.learner_id == e.learner_id && s.start == quarter_hour(e.time) => {
+                s.add(e.time, e.tz_param);
+                None
+            }
+            _ => open.replace(Sighting::once(e.learner_id, e.time, e.tz_param)),
+        })
+        .collect();
+    sightings.extend(open);
+    sightings.shrink_to_fit();
+    sightings
 }
 
 /// The incident's evidence test, prepared once for the hot loop.
@@ -393,6 +407,45 @@ key_prefix = "brb/"
         assert_eq!(dedupe(&mut b), 2);
         assert_eq!(a, b);
         assert_eq!(a, vec![ev(1, 5, "A"), ev(2, 10, "B"), ev(3, 1, "C")]);
+    }
+
+    #[test]
+    fn sightings_fold_each_learners_quarter_hour_with_its_zones_newest_first() {
+        let at = |learner, time: i64, tz: Option<&str>| Evidence {
+            tz_param: tz.map(Into::into),
+            ..ev(learner, time, "")
+        };
+        let q = 1_795_000_500; // a quarter hour's start
+        let records = vec![
+            at(1, q + 5, Some("A")),
+            at(1, q + 600, Some("B")),
+            at(1, q + 899, Some("A")),
+            at(1, q + 900, None),
+            at(2, q + 899, None),
+        ];
+        let s = sightings(records);
+        let seen: Vec<_> = s
+            .iter()
+            .map(|s| {
+                (
+                    s.learner_id,
+                    s.start,
+                    s.first,
+                    s.last,
+                    s.hits,
+                    s.tz_params.to_vec(),
+                )
+            })
+            .collect();
+        let zones = |z: &[(&str, u64)]| z.iter().map(|&(n, c)| (n.into(), c)).collect::<Vec<_>>();
+        assert_eq!(
+            seen,
+            [
+                (1, q, q + 5, q + 899, 3, zones(&[("A", 2), ("B", 1)])),
+                (1, q + 900, q + 900, q + 900, 1, zones(&[])),
+                (2, q, q + 899, q + 899, 1, zones(&[])),
+            ]
+        );
     }
 
     proptest::proptest! {

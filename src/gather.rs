@@ -183,11 +183,7 @@ impl EvidenceSource for LogScan {
             athena: None,
         };
         Ok(Collected {
-            sightings: gathered
-                .evidence
-                .into_iter()
-                .map(Evidence::into_sighting)
-                .collect(),
+            sightings: evidence::sightings(gathered.evidence),
             lines: Some(LineAccounting {
                 counts: gathered.counts,
                 duplicates,

@@ -252,9 +252,8 @@ impl NearMiss {
 pub type TzParams = smallvec::SmallVec<[(compact_str::CompactString, u64); 1]>;
 
 /// Evidence as the planner reads it, whichever source found it: a learner seen `hits`
-/// times from `first` to `last`, all within one 15-minute UTC bucket. A scanned log
-/// gives one sighting per distinct record; Athena's evidence query one per learner and
-/// bucket.
+/// times from `first` to `last`, all within one 15-minute UTC bucket: one per learner
+/// and bucket, from a scanned log's distinct records or from Athena's evidence query.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Sighting {
     pub learner_id: LearnerId,
@@ -283,6 +282,20 @@ impl Sighting {
             tz_params: tz_param
                 .map(|tz| smallvec::smallvec![(tz, 1)])
                 .unwrap_or_default(),
+        }
+    }
+
+    /// One more record of the same bucket, at `time`, no earlier than the last.
+    pub fn add(&mut self, time: i64, tz_param: Option<compact_str::CompactString>) {
+        self.last = time;
+        self.hits += 1;
+        if let Some(tz) = tz_param {
+            // Newest first: a later record moves its zone to the front.
+            let n = match self.tz_params.iter().position(|(z, _)| *z == tz) {
+                Some(i) => self.tz_params.remove(i).1,
+                None => 0,
+            };
+            self.tz_params.insert(0, (tz, n + 1));
         }
     }
 }

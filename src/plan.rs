@@ -301,7 +301,6 @@ mod tests {
     }
 
     use crate::evidence::Evidence;
-    use crate::model::quarter_hour;
     use proptest::prelude::*;
 
     fn record(learner_id: u64, time: i64, request_id: u32, tz: Option<&str>) -> Evidence {
@@ -313,39 +312,6 @@ mod tests {
             http_status: 200,
             tz_param: tz.map(Into::into),
         }
-    }
-
-    /// What sql/evidence.sql returns for these (de-duplicated, sorted) records.
-    fn buckets(records: &[Evidence]) -> Vec<Sighting> {
-        let mut out: Vec<Sighting> = Vec::new();
-        for r in records {
-            let start = quarter_hour(r.time);
-            let same = out
-                .last()
-                .is_some_and(|b| b.learner_id == r.learner_id && b.start == start);
-            if !same {
-                out.push(Sighting {
-                    learner_id: r.learner_id,
-                    start,
-                    first: r.time,
-                    last: r.time,
-                    hits: 0,
-                    tz_params: Default::default(),
-                });
-            }
-            let b = out.last_mut().unwrap();
-            b.last = r.time;
-            b.hits += 1;
-            if let Some(tz) = &r.tz_param {
-                // Newest first: a later record moves its zone to the front.
-                let n = match b.tz_params.iter().position(|(z, _)| z == tz) {
-                    Some(i) => b.tz_params.remove(i).1,
-                    None => 0,
-                };
-                b.tz_params.insert(0, (tz.clone(), n + 1));
-            }
-        }
-        out
     }
 
     const ZONES: [&str; 7] = [
@@ -385,9 +351,9 @@ mod tests {
     }
 
     proptest! {
-        /// The Athena path is exact: planning from per-quarter-hour buckets gives the same
-        /// plans and counters as planning from the records, for zones whose offsets and
-        /// transitions are on quarter hours.
+        /// Buckets are exact (Athena's, and a scan's folded records): planning from
+        /// per-quarter-hour buckets gives the same plans and counters as planning from each
+        /// record alone, for zones whose offsets and transitions are on quarter hours.
         #[test]
         fn buckets_plan_exactly_as_their_records(
             raw in proptest::collection::vec(record_strategy(), 1..60),
@@ -410,9 +376,12 @@ mod tests {
                 default_tz: None,
                 as_of: 1_788_480_000 + as_of_hours * 3600,
             };
-            let once: Vec<Sighting> = records.iter().cloned().map(Evidence::into_sighting).collect();
+            let once: Vec<Sighting> = records
+                .iter()
+                .map(|e| Sighting::once(e.learner_id, e.time, e.tz_param.clone()))
+                .collect();
             let from_records = plan(&once, &ctx);
-            let from_buckets = plan(&buckets(&records), &ctx);
+            let from_buckets = plan(&evidence::sightings(records), &ctx);
             prop_assert_eq!(from_records, from_buckets);
         }
     }
