@@ -35,23 +35,53 @@ pub fn decide(zone: &Zone, days: &[(Date, DayKind)], affected: &[Date], as_of: i
         out.push((d, outcome));
     }
     let as_of_local = zone.local_date(as_of);
-    let after = |d: Date| {
-        let kind = recorded(d);
-        match planned.binary_search(&d) {
-            Ok(_) => kind.max(Some(DayKind::Repair)),
-            Err(_) => kind,
-        }
-    };
     let latest_planned = planned.iter().rev().find(|&&d| d <= as_of_local).copied();
+    let before = WalkBack { days, planned: &[] };
+    let after = WalkBack {
+        days,
+        planned: &planned,
+    };
     Decisions {
         days: out,
-        streak_before: streak(zone, as_of_local, latest(days, as_of_local), &recorded),
+        streak_before: streak(zone, as_of_local, latest(days, as_of_local), before),
         streak_after: streak(
             zone,
             as_of_local,
             latest(days, as_of_local).max(latest_planned),
-            &after,
+            after,
         ),
+    }
+}
+
+/// Day kinds asked at ever earlier dates, as a streak is walked back: the calendar and
+/// the planned repairs are each read once from their ends rather than searched at every
+/// step (a year-long streak is a year of steps, twice per learner).
+struct WalkBack<'a> {
+    days: &'a [(Date, DayKind)],
+    /// Dates repaired by this plan, ascending.
+    planned: &'a [Date],
+}
+
+impl WalkBack<'_> {
+    /// What `d` holds; each call's date is earlier than the last's.
+    fn kind(&mut self, d: Date) -> Option<DayKind> {
+        while let Some((&(date, _), earlier)) = self.days.split_last() {
+            if date <= d {
+                break;
+            }
+            self.days = earlier;
+        }
+        while let Some((&date, earlier)) = self.planned.split_last() {
+            if date <= d {
+                break;
+            }
+            self.planned = earlier;
+        }
+        let recorded = self.days.last().filter(|&&(date, _)| date == d).map(|&(_, k)| k);
+        match self.planned.last() == Some(&d) {
+            true => recorded.max(Some(DayKind::Repair)),
+            false => recorded,
+        }
     }
 }
 
@@ -90,14 +120,14 @@ fn latest(days: &[(Date, DayKind)], limit: Date) -> Option<Date> {
 }
 
 /// Streak as of `as_of_local`, given the latest kept-alive day `e` and the day kinds.
-fn streak(zone: &Zone, as_of_local: Date, e: Option<Date>, kind: &dyn Fn(Date) -> Option<DayKind>) -> u32 {
+fn streak(zone: &Zone, as_of_local: Date, e: Option<Date>, mut walk: WalkBack<'_>) -> u32 {
     let Some(e) = e else { return 0 };
     if e < zone.prev_day(as_of_local) {
         return 0;
     }
     let mut length = 0;
     let mut d = e;
-    while let Some(k) = kind(d) {
+    while let Some(k) = walk.kind(d) {
         length += u32::from(k == DayKind::Practice);
         let prev = zone.prev_day(d);
         if prev == d {
@@ -371,6 +401,31 @@ mod tests {
     }
 
     proptest! {
+        /// A walk back answers every date it is asked, in any descending order, as a
+        /// search of the calendar and the planned repairs would.
+        #[test]
+        fn walking_back_reads_each_date_as_a_search_would(
+            recorded in proptest::collection::btree_map(0..40i64, 0..3u8, 0..40),
+            planned in proptest::collection::btree_set(0..40i64, 0..6),
+            asked in proptest::collection::btree_set(-2..44i64, 0..46),
+        ) {
+            let day = |i: i64| d("2026-02-20") + jiff::Span::new().days(i);
+            let days: Vec<(Date, DayKind)> = recorded
+                .iter()
+                .map(|(&i, &k)| (day(i), [Practice, Freeze, Repair][usize::from(k)]))
+                .collect();
+            let planned: Vec<Date> = planned.iter().map(|&i| day(i)).collect();
+            let mut walk = WalkBack { days: &days, planned: &planned };
+            for &i in asked.iter().rev() {
+                let searched = kind_on(&days, day(i));
+                let expected = match planned.contains(&day(i)) {
+                    true => searched.max(Some(Repair)),
+                    false => searched,
+                };
+                prop_assert_eq!(walk.kind(day(i)), expected, "asked {}", day(i));
+            }
+        }
+
         #[test]
         fn no_action_on_a_practiced_day_and_streak_never_shrinks((z, days, affected, as_of) in learner()) {
             let r = decide(&z, &days, &affected, as_of);
