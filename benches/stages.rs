@@ -151,7 +151,7 @@ fn rules(c: &mut Criterion) {
     let tzdb = Tzdb::open(&TzdbChoice::Bundled).unwrap();
     let n = 100_000;
     let (evidence, calendars) = population(n);
-    let sightings = evidence::sightings(evidence.clone());
+    let sightings = evidence::sightings(evidence.clone(), &[]);
     let learners = Learners::default();
     let ctx = Context {
         tzdb: &tzdb,

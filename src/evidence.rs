@@ -30,14 +30,25 @@ pub struct Evidence {
 
 /// What the planner reads of de-duplicated records (sorted by learner, time, request
 /// id): one sighting per learner and 15-minute UTC bucket, as sql/evidence.sql gives
-/// from Athena, so both sources plan alike. The records' memory is reused for the
-/// sightings: a scan's millions of records are not held twice.
-pub fn sightings(records: Vec<Evidence>) -> Vec<Sighting> {
+/// from Athena, except that a bucket is also cut at each of `breaks` (sorted instants
+/// where some zone's local date changes off a quarter hour), so every sighting lies
+/// within one local date of every zone and plans exactly as its records would. The
+/// records' memory is reused for the sightings: a scan's millions of records are not
+/// held twice.
+pub fn sightings(records: Vec<Evidence>, breaks: &[i64]) -> Vec<Sighting> {
+    let unbroken = |from: i64, to: i64| {
+        let next = breaks.partition_point(|&b| b <= from);
+        breaks.get(next).is_none_or(|&b| b > to)
+    };
     let mut open: Option<Sighting> = None;
     let mut sightings: Vec<Sighting> = records
         .into_iter()
         .filter_map(|e| match &mut open {
-            Some(s) if s.learner_id == e.learner_id && s.start == quarter_hour(e.time) => {
+            Some(s)
+                if s.learner_id == e.learner_id
+                    && s.start == quarter_hour(e.time)
+                    && unbroken(s.last, e.time) =>
+            {
                 s.add(e.time, e.tz_param);
                 None
             }
@@ -423,7 +434,7 @@ key_prefix = "brb/"
             at(1, q + 900, None),
             at(2, q + 899, None),
         ];
-        let s = sightings(records);
+        let s = sightings(records, &[]);
         let seen: Vec<_> = s
             .iter()
             .map(|s| {

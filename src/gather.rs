@@ -151,17 +151,27 @@ pub struct LogScan {
     args: Vec<String>,
     s3: source::s3::Options,
     quiet: bool,
+    /// Where sightings are cut besides the quarter hours: see [`evidence::sightings`].
+    breaks: Vec<i64>,
     provenance: Provenance,
 }
 
 impl LogScan {
-    /// `quiet`: no progress and no rejected-line warnings.
-    pub fn new(format: LogFormat, args: Vec<String>, s3: source::s3::Options, quiet: bool) -> LogScan {
+    /// `quiet`: no progress and no rejected-line warnings. `breaks`: the instants some
+    /// zone's local date changes off a quarter hour during the incident.
+    pub fn new(
+        format: LogFormat,
+        args: Vec<String>,
+        s3: source::s3::Options,
+        quiet: bool,
+        breaks: Vec<i64>,
+    ) -> LogScan {
         LogScan {
             format,
             args,
             s3,
             quiet,
+            breaks,
             provenance: Provenance::default(),
         }
     }
@@ -183,7 +193,7 @@ impl EvidenceSource for LogScan {
             athena: None,
         };
         Ok(Collected {
-            sightings: evidence::sightings(gathered.evidence),
+            sightings: evidence::sightings(gathered.evidence, &self.breaks),
             lines: Some(LineAccounting {
                 counts: gathered.counts,
                 duplicates,

@@ -381,9 +381,33 @@ mod tests {
                 .map(|e| Sighting::once(e.learner_id, e.time, e.tz_param.clone()))
                 .collect();
             let from_records = plan(&once, &ctx);
-            let from_buckets = plan(&evidence::sightings(records), &ctx);
+            let from_buckets = plan(&evidence::sightings(records, &[]), &ctx);
             prop_assert_eq!(from_records, from_buckets);
         }
+    }
+
+    #[test]
+    fn scanned_records_are_cut_where_a_zone_starts_a_day_off_the_quarter_hours() {
+        // St John's 2006-10-29 starts (again) at 02:31Z: records at 02:30:10Z and 02:40Z are
+        // on different local dates there, so they are two sightings, each exact.
+        let tzdb = Tzdb::open(&TzdbChoice::Bundled).unwrap();
+        let t = |s: &str| s.parse::<jiff::Timestamp>().unwrap().as_second();
+        let breaks =
+            tzdb.days_starting_off_quarter_hours(t("2006-10-28T12:00:00Z"), t("2006-10-30T12:00:00Z"));
+        assert!(breaks.contains(&t("2006-10-29T02:31:00Z")), "{breaks:?}");
+        assert!(breaks.iter().all(|b| b % 900 != 0));
+        let zone = Some("America/St_Johns");
+        let records = vec![
+            record(1, t("2006-10-29T02:30:10Z"), 1, zone),
+            record(1, t("2006-10-29T02:35:00Z"), 2, zone),
+            record(1, t("2006-10-29T02:40:00Z"), 3, zone),
+        ];
+        let cut = evidence::sightings(records.clone(), &breaks);
+        assert_eq!(cut.iter().map(|s| s.hits).collect::<Vec<_>>(), [1, 2]);
+        let (by_day, across) = hits_by_day(&cut, &tzdb.zone("America/St_Johns").unwrap());
+        assert_eq!(across, 0);
+        assert_eq!(by_day.iter().map(|(_, h)| h.count).collect::<Vec<_>>(), [2, 1]);
+        assert_eq!(evidence::sightings(records, &[]).len(), 1, "uncut, one bucket");
     }
 
     #[test]

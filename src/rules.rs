@@ -36,10 +36,15 @@ pub fn decide(zone: &Zone, days: &[(Date, DayKind)], affected: &[Date], as_of: i
     }
     let as_of_local = zone.local_date(as_of);
     let latest_planned = planned.iter().rev().find(|&&d| d <= as_of_local).copied();
-    let before = WalkBack { days, planned: &[] };
+    let before = WalkBack {
+        days,
+        planned: &[],
+        asked: None,
+    };
     let after = WalkBack {
         days,
         planned: &planned,
+        asked: None,
     };
     Decisions {
         days: out,
@@ -60,11 +65,15 @@ struct WalkBack<'a> {
     days: &'a [(Date, DayKind)],
     /// Dates repaired by this plan, ascending.
     planned: &'a [Date],
+    /// The last date asked.
+    asked: Option<Date>,
 }
 
 impl WalkBack<'_> {
     /// What `d` holds; each call's date is earlier than the last's.
     fn kind(&mut self, d: Date) -> Option<DayKind> {
+        debug_assert!(self.asked.is_none_or(|last| d < last), "walked forward to {d}");
+        self.asked = Some(d);
         while let Some((&(date, _), earlier)) = self.days.split_last() {
             if date <= d {
                 break;
@@ -415,7 +424,7 @@ mod tests {
                 .map(|(&i, &k)| (day(i), [Practice, Freeze, Repair][usize::from(k)]))
                 .collect();
             let planned: Vec<Date> = planned.iter().map(|&i| day(i)).collect();
-            let mut walk = WalkBack { days: &days, planned: &planned };
+            let mut walk = WalkBack { days: &days, planned: &planned, asked: None };
             for &i in asked.iter().rev() {
                 let searched = kind_on(&days, day(i));
                 let expected = match planned.contains(&day(i)) {

@@ -191,6 +191,49 @@ impl Tzdb {
         self.db.available().map(|n| n.to_string()).collect()
     }
 
+    /// Every instant in `[from, to)` at which some zone's local date may change off a
+    /// quarter hour (St John's 00:01 fall-backs, local mean time): its transitions and its
+    /// local midnights, each side of a fold. These are the only places a 15-minute UTC
+    /// bucket can hold two local dates of one zone. Sorted, without repeats.
+    pub fn days_starting_off_quarter_hours(&self, from: i64, to: i64) -> Vec<i64> {
+        use jiff::{civil::Time, Timestamp};
+        let (Ok(start), Ok(end)) = (Timestamp::from_second(from), Timestamp::from_second(to)) else {
+            return Vec::new();
+        };
+        // A day of slack each side: local dates run up to a day from UTC's.
+        let utc = |t: Timestamp| t.to_zoned(jiff::tz::TimeZone::UTC).date();
+        let first = utc(start).yesterday().unwrap_or(utc(start));
+        let last = utc(end).tomorrow().unwrap_or(utc(end));
+        let dates: Vec<jiff::civil::Date> = first
+            .series(jiff::Span::new().days(1))
+            .take_while(|&d| d <= last)
+            .collect();
+        let mut breaks: Vec<i64> = Vec::new();
+        for name in self.db.available() {
+            let Ok(tz) = self.db.get(name.as_str()) else {
+                continue;
+            };
+            let transitions = tz
+                .following(start)
+                .map(|t| t.timestamp())
+                .take_while(|&t| t < end);
+            breaks.extend(transitions.map(|t| t.as_second()));
+            for d in &dates {
+                let midnight = tz.to_ambiguous_timestamp(d.to_datetime(Time::midnight()));
+                breaks.extend(
+                    [midnight.earlier(), midnight.later()]
+                        .into_iter()
+                        .flatten()
+                        .map(|t| t.as_second()),
+                );
+            }
+        }
+        breaks.retain(|&t| t.rem_euclid(crate::model::QUARTER_HOUR) != 0 && from <= t && t < to);
+        breaks.sort_unstable();
+        breaks.dedup();
+        breaks
+    }
+
     /// The zone with this IANA name (matched without regard to ASCII case, as jiff does).
     /// `None` for an unknown or malformed name, for `""` and for `Etc/Unknown`. Names are
     /// looked up in the database's list of zones, never joined onto a path, so

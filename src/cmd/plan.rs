@@ -170,13 +170,17 @@ impl Config {
     }
 
     /// The evidence source this plan reads: the one place sources are chosen.
-    fn source(&self) -> anyhow::Result<Box<dyn EvidenceSource>> {
+    fn source(&self, tzdb: &Tzdb) -> anyhow::Result<Box<dyn EvidenceSource>> {
+        let windows = &self.incident.windows;
+        let from = windows.iter().map(|w| w.start).min().unwrap_or(0);
+        let to = windows.iter().map(|w| w.end).max().unwrap_or(0);
         Ok(match &self.evidence {
             EvidenceFrom::Logs(logs) => Box::new(LogScan::new(
                 LogFormat::S3,
                 logs.clone(),
                 self.s3.clone(),
                 self.quiet,
+                tzdb.days_starting_off_quarter_hours(from, to),
             )),
             EvidenceFrom::Athena(spec) => Box::new(athena::Session::open(&self.incident, spec, &self.s3)?),
         })
@@ -205,7 +209,7 @@ pub fn execute(config: &Config) -> anyhow::Result<RunInfo> {
     let [learners_given, calendars_given] = given.map(Option::transpose);
     let given = (learners_given?, calendars_given?);
     let mut staging = Staging::new(&config.out)?;
-    let mut source = config.source()?;
+    let mut source = config.source(&tzdb)?;
     let collected = source.collect(&config.incident)?;
     clock.lap("scan");
 
