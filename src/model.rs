@@ -238,6 +238,8 @@ impl NearMiss {
             learner_id,
             time: time.unwrap_or(Self::NO_TIME),
             line,
+            // Unreachable: each input is a listed file or object held in memory, and four
+            // billion of them would not fit before the scan began.
             input: u32::try_from(input).expect("fewer than 2^32 inputs"),
             reason,
         }
